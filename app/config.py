@@ -1,0 +1,418 @@
+"""config.yaml and models.yaml: schema, discovery and problems with file:line.
+
+Loading never stops at the first problem: `check` gathers every one, each as
+`file:line: what is wrong`, so that `orch config check` can print them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.errors import ConfigError, UsageError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KeySpec(_Strict):
+    """Where a provider's key is found: the vault first, then the env var."""
+
+    vault: str | None = None
+    env: str | None = None
+
+
+class _HttpProvider(_Strict):
+    base_url: str
+    key: KeySpec | None = None
+    headers: dict[str, str] = {}
+
+
+class OpenAIProviderConfig(_HttpProvider):
+    kind: Literal["openai"]
+
+
+class AnthropicProviderConfig(_HttpProvider):
+    kind: Literal["anthropic"]
+    base_url: str = "https://api.anthropic.com"
+
+
+class GeminiProviderConfig(_HttpProvider):
+    kind: Literal["gemini"]
+    base_url: str = "https://generativelanguage.googleapis.com"
+
+
+class EchoProviderConfig(_Strict):
+    kind: Literal["echo"]
+    delay_s: float = Field(default=0.0, ge=0)
+    key: None = None
+
+
+ProviderConfig = Annotated[
+    OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig | EchoProviderConfig,
+    Field(discriminator="kind"),
+]
+
+
+class ModelOptions(_Strict):
+    """Sampling options a model may be given; `/set` and `-o` are checked against these."""
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, gt=0)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    top_k: int | None = Field(default=None, gt=0)
+    seed: int | None = None
+    stop: list[str] | None = None
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    thinking_budget: int | None = Field(default=None, ge=0)
+
+    def merged(self, overrides: Mapping[str, Any]) -> ModelOptions:
+        """These options with `overrides` on top, validated again."""
+        return ModelOptions.model_validate({**self.model_dump(exclude_none=True), **overrides})
+
+    def to_request(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class Pricing(_Strict):
+    """USD per million tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float:
+        return ((input_tokens or 0) * self.input + (output_tokens or 0) * self.output) / 1_000_000
+
+
+class ModelConfig(_Strict):
+    name: str
+    provider: str
+    id: str
+    aliases: list[str] = []
+    options: ModelOptions = ModelOptions()
+    pricing: Pricing | None = None
+    description: str | None = None
+
+
+class NetworkConfig(_Strict):
+    timeout_s: float = Field(default=120, gt=0)
+    connect_timeout_s: float = Field(default=10, gt=0)
+    read_timeout_s: float | None = Field(default=None, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=20)
+
+
+class VaultConfig(_Strict):
+    path: str | None = None
+    idle_lock_minutes: float = Field(default=30, ge=0)
+
+
+class UIConfig(_Strict):
+    markdown: bool = True
+    code_theme: str = "monokai"
+    vi_mode: bool = False
+
+
+class WhenConfig(_Strict):
+    """A condition on an earlier step's output; exactly one test is given."""
+
+    step: str
+    contains: str | None = None
+    not_contains: str | None = None
+    equals: str | None = None
+    matches: str | None = None
+
+
+class StepConfig(_Strict):
+    id: str
+    prompt: str
+    model: str | None = None
+    system: str | None = None
+    options: dict[str, Any] = {}
+    needs: list[str] | None = None
+    when: WhenConfig | None = None
+
+
+class ChainConfig(_Strict):
+    description: str | None = None
+    steps: list[StepConfig] = Field(min_length=1)
+    output: str | None = None
+
+
+class Config(_Strict):
+    default_model: str = "echo"
+    system_prompt: str | None = None
+    models_file: str | None = None
+    network: NetworkConfig = NetworkConfig()
+    vault: VaultConfig = VaultConfig()
+    ui: UIConfig = UIConfig()
+    providers: dict[str, ProviderConfig] = {}
+    chains: dict[str, ChainConfig] = {}
+    # Filled from models.yaml, not from config.yaml.
+    models: list[ModelConfig] = []
+
+    def find_model(self, name: str) -> ModelConfig:
+        """The model called `name` (or aliased so).
+
+        Raises:
+            UsageError: no such model, with the nearest names as a hint.
+        """
+        for model in self.models:
+            if name == model.name or name in model.aliases:
+                return model
+        known = [m.name for m in self.models] + [a for m in self.models for a in m.aliases]
+        near = difflib.get_close_matches(name, known, n=3)
+        hint = f"Did you mean {', '.join(near)}?" if near else "`orch models` lists the models."
+        raise UsageError(f"unknown model '{name}'", hint)
+
+
+class Models(_Strict):
+    models: list[ModelConfig] = []
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Which files a configuration came from."""
+
+    config: Path
+    models: Path
+
+
+# --- discovery ----------------------------------------------------------------
+
+
+def defaults_dir() -> Path:
+    """Where the shipped config.yaml and models.yaml live.
+
+    A built wheel carries them inside the package; a source checkout or an
+    editable install reads the repo's top-level copies.
+    """
+    packaged = Path(__file__).parent / "defaults"
+    if (packaged / "config.yaml").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent
+
+
+def discover(explicit: str | None = None, env: Mapping[str, str] = os.environ) -> Path:
+    """The config.yaml to use: --config, $ORCH_CONFIG, ./config.yaml,
+    $XDG_CONFIG_HOME/orch/config.yaml, then the shipped defaults."""
+    for candidate in (explicit, env.get("ORCH_CONFIG")):
+        if candidate:
+            path = Path(candidate).expanduser()
+            if not path.is_file():
+                raise UsageError(f"config file not found: {path}")
+            return path
+    local = Path("config.yaml")
+    if local.is_file():
+        return local
+    xdg = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "orch" / "config.yaml"
+    if xdg.is_file():
+        return xdg
+    return defaults_dir() / "config.yaml"
+
+
+def state_dir(explicit: str | None = None, env: Mapping[str, str] = os.environ) -> Path:
+    """ORCH_HOME: where vault.enc, history.db and input_history live."""
+    chosen = explicit or env.get("ORCH_HOME")
+    if chosen:
+        return Path(chosen).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("orch", appauthor=False))
+
+
+# --- loading with line numbers -------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping key and list item."""
+
+
+def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[tuple, int] = {}
+        if node is not None:
+            _index_lines(node, (), lines)
+            data = loader.construct_document(node)
+        else:
+            data = None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _index_lines(value_node, path + (key,), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[path + (i,)] = item.start_mark.line + 1
+            _index_lines(item, path + (i,), lines)
+
+
+def _line_for(loc: tuple, lines: dict[tuple, int]) -> int:
+    """The line of the deepest part of `loc` that exists in the file.
+
+    Pydantic locations can hold parts that are not in the YAML (a union's
+    tag), so parts that do not match are skipped rather than ending the walk.
+    """
+    path: tuple = ()
+    best = lines.get((), 1)
+    for part in loc:
+        if path + (part,) in lines:
+            path = path + (part,)
+            best = lines[path]
+    return best
+
+
+class _FileReport:
+    """Problems found in one file, formatted as `file:line: message`."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        self.lines: dict[tuple, int] = {}
+
+    def add(self, loc: tuple, message: str) -> None:
+        self.problems.append(f"{self.path}:{_line_for(loc, self.lines)}: {message}")
+
+    def parse(self) -> Any:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            self.problems.append(f"{self.path}: cannot read: {exc.strerror or exc}")
+            return None
+        try:
+            data, self.lines = _load_with_lines(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else 1
+            what = exc.problem or exc.context or "invalid YAML"
+            self.problems.append(f"{self.path}:{line}: YAML syntax error: {what}")
+            return None
+        except yaml.YAMLError as exc:
+            self.problems.append(f"{self.path}:1: YAML error: {exc}")
+            return None
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.add((), "expected a mapping at the top of the file")
+            return None
+        return data
+
+    def validate(self, model: type[BaseModel], data: dict) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                self.add(err["loc"], _describe(err))
+            return None
+
+
+_KINDS = ("openai", "anthropic", "gemini", "echo")
+
+
+def _display_loc(loc: tuple) -> tuple:
+    """`loc` without the tag pydantic inserts for a provider's `kind` union."""
+    if len(loc) > 2 and loc[0] == "providers" and loc[2] in _KINDS:
+        return loc[:2] + loc[3:]
+    return loc
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    where = ".".join(str(p) for p in _display_loc(err["loc"]))
+    if err["type"] == "extra_forbidden":
+        return f"unknown key '{err['loc'][-1]}'" + (f" in {where.rsplit('.', 1)[0]}" if "." in where else "")
+    if err["type"] == "missing":
+        return f"missing key '{err['loc'][-1]}'" + (f" in {where.rsplit('.', 1)[0]}" if "." in where else "")
+    if err["type"] == "union_tag_invalid":
+        return f"{where}: unknown kind {err['input'].get('kind')!r} (expected openai, anthropic, gemini or echo)"
+    if err["type"] == "union_tag_not_found":
+        return f"{where}: missing key 'kind' (openai, anthropic, gemini or echo)"
+    return f"{where}: {err['msg']}" if where else err["msg"]
+
+
+@dataclass
+class CheckResult:
+    config: Config | None
+    sources: Sources
+    problems: list[str]
+
+
+def check(config_path: Path) -> CheckResult:
+    """Load config.yaml and its models.yaml, gathering every problem."""
+    problems: list[str] = []
+    cfg_report = _FileReport(config_path, problems)
+    raw = cfg_report.parse()
+    models_path = config_path.parent / "models.yaml"
+    if isinstance(raw, dict) and isinstance(raw.get("models_file"), str):
+        models_path = (config_path.parent / raw["models_file"]).expanduser()
+    sources = Sources(config_path, models_path)
+    config = cfg_report.validate(Config, {k: v for k, v in raw.items() if k != "models"}) if raw is not None else None
+    if isinstance(raw, dict) and "models" in raw:
+        cfg_report.add(("models",), "models belong in models.yaml, not config.yaml")
+
+    models_report = _FileReport(models_path, problems)
+    models: Models | None = None
+    if models_path.is_file():
+        raw_models = models_report.parse()
+        if raw_models is not None:
+            models = models_report.validate(Models, raw_models)
+    elif raw is not None and raw.get("models_file"):
+        cfg_report.add(("models_file",), f"models file not found: {models_path}")
+    else:
+        models = Models()
+
+    if config is None or models is None:
+        return CheckResult(None, sources, problems)
+
+    _check_models(config, models, cfg_report, models_report)
+    config = config.model_copy(update={"models": models.models})
+    if not any(config.default_model in (m.name, *m.aliases) for m in models.models):
+        near = difflib.get_close_matches(config.default_model, [m.name for m in models.models], n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        cfg_report.add(("default_model",), f"default_model '{config.default_model}' is not in {models_path.name}{hint}")
+    return CheckResult(config if not problems else None, sources, problems)
+
+
+def _check_models(config: Config, models: Models, cfg: _FileReport, rep: _FileReport) -> None:
+    seen: dict[str, int] = {}
+    for i, model in enumerate(models.models):
+        if model.provider not in config.providers:
+            near = difflib.get_close_matches(model.provider, list(config.providers), n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f"; known: {', '.join(config.providers) or 'none'}"
+            rep.add(("models", i, "provider"), f"model '{model.name}' names unknown provider '{model.provider}'{hint}")
+        for j, label in enumerate([model.name, *model.aliases]):
+            loc = ("models", i, "name") if j == 0 else ("models", i, "aliases", j - 1)
+            if label in seen:
+                rep.add(loc, f"'{label}' is already used by the model at line {seen[label]}")
+            else:
+                seen[label] = _line_for(("models", i), rep.lines)
+
+
+def load(explicit: str | None = None, env: Mapping[str, str] = os.environ) -> tuple[Config, Sources]:
+    """Discover and load the configuration.
+
+    Raises:
+        ConfigError: with every problem found.
+        UsageError: an explicit config path that does not exist.
+    """
+    result = check(discover(explicit, env))
+    if result.config is None:
+        raise ConfigError(result.problems)
+    return result.config, result.sources

@@ -1,0 +1,48 @@
+"""Model providers behind one protocol (see base.py).
+
+`create_provider` maps a provider's `kind` to its adapter; adapters are
+imported only when first used so that start-up stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.providers.base import Provider
+
+if TYPE_CHECKING:
+    import httpx
+
+    from app.config import ProviderConfig
+
+
+def create_provider(
+    name: str, config: ProviderConfig, key: str | None, client: httpx.AsyncClient | None
+) -> Provider:
+    """Build the adapter for one configured provider.
+
+    Args:
+        name: the provider's name in config.yaml (used in error messages).
+        config: its entry; `config.kind` picks the wire format.
+        key: the API key, or None when the provider needs none.
+        client: the process's shared HTTP client (unused by `echo`).
+    """
+    if config.kind == "echo":
+        from app.providers.echo import EchoProvider
+
+        return EchoProvider(delay_s=config.delay_s)
+    if client is None:
+        raise ValueError(f"provider {name!r} of kind {config.kind!r} needs an HTTP client")
+    if config.kind == "openai":
+        from app.providers.openai import OpenAIProvider
+
+        return OpenAIProvider(name, config, key, client)
+    if config.kind == "anthropic":
+        from app.providers.anthropic import AnthropicProvider
+
+        return AnthropicProvider(name, config, key, client)
+    if config.kind == "gemini":
+        from app.providers.gemini import GeminiProvider
+
+        return GeminiProvider(name, config, key, client)
+    raise ValueError(f"unknown provider kind {config.kind!r}")

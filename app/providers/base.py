@@ -1,0 +1,109 @@
+"""Types every layer shares, and the protocol a provider implements.
+
+A provider turns a `ChatRequest` into an async stream of events. Nothing here
+knows about terminals, files or configuration formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Role = Literal["user", "assistant", "system"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """What is sent to a model.
+
+    Args:
+        model_id: the id the API expects (`claude-sonnet-4-5`), not orch's name.
+        messages: the conversation, oldest first, without the system prompt.
+        system: the system prompt, if any.
+        options: sampling options (`temperature`, `max_tokens`, ...), already validated.
+    """
+
+    model_id: str
+    messages: tuple[Message, ...]
+    system: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingDelta:
+    """Reasoning text, kept apart from the answer and never mixed into it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    reason: str | None
+
+
+Event = TextDelta | ThinkingDelta | Usage | Finish
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """A model service speaking one wire format."""
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
+        """Stream the answer to `request` as events.
+
+        Raises:
+            app.errors.ProviderError: with a message for the user; `partial`
+                holds the text that arrived before a failure mid-stream.
+        """
+        ...
+
+
+@dataclass(slots=True)
+class Answer:
+    """A stream collected: what non-streaming callers get."""
+
+    text: str = ""
+    thinking: str = ""
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    finish_reason: str | None = None
+
+    def add(self, event: Event) -> None:
+        """Fold one event into the answer."""
+        if isinstance(event, TextDelta):
+            self.text += event.text
+        elif isinstance(event, ThinkingDelta):
+            self.thinking += event.text
+        elif isinstance(event, Usage):
+            if event.input_tokens is not None:
+                self.input_tokens = event.input_tokens
+            if event.output_tokens is not None:
+                self.output_tokens = event.output_tokens
+        elif isinstance(event, Finish):
+            self.finish_reason = event.reason
+
+
+async def collect(events: AsyncIterator[Event]) -> Answer:
+    """Consume a stream and return the whole answer."""
+    answer = Answer()
+    async for event in events:
+        answer.add(event)
+    return answer
