@@ -1,0 +1,53 @@
+"""Completion for slash-commands and their arguments, generated from the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+
+from app.commands.registry import Registry
+
+if TYPE_CHECKING:
+    from app.chat import Chat
+
+
+class CommandCompleter(Completer):
+    """Completes `/na` to command names, and `/name arg` through the command's own completer.
+
+    Args:
+        registry: the commands.
+        chat: the conversation argument completers read (models, chains, sessions…).
+    """
+
+    def __init__(self, registry: Registry, chat: Chat) -> None:
+        self.registry = registry
+        self.chat = chat
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        text = document.text_before_cursor
+        if not text.startswith("/") or "\n" in text:
+            return
+        label, space, argument = text[1:].partition(" ")
+        if not space:
+            for name in self.registry.labels():
+                if name.startswith(label):
+                    command = self.registry.get(name)
+                    assert command is not None
+                    meta = command.help if name == command.name else f"= /{command.name}"
+                    yield Completion(name, start_position=-len(label), display=f"/{name}", display_meta=meta)
+            return
+        command = self.registry.get(label)
+        if command is None or command.complete is None:
+            return
+        word = argument.rsplit(" ", 1)[-1]
+        try:
+            candidates = list(command.complete(self.chat, argument))
+        except Exception:
+            return
+        for candidate in candidates:
+            value, _, meta = candidate.partition("\t")
+            if value.lower().startswith(word.lower()) and value != word:
+                yield Completion(value, start_position=-len(word), display_meta=meta or None)

@@ -1,0 +1,48 @@
+"""One-shot answers on a terminal: rendered markdown, then a footer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app import errors
+from app.config import ModelConfig
+from app.providers.base import Message
+from app.runtime import Runtime
+from app.ui.render import AnswerView
+from app.ui.style import make_console
+
+
+async def stream_to_terminal(
+    runtime: Runtime,
+    model: ModelConfig,
+    messages: Sequence[Message],
+    system: str | None,
+    options: Mapping[str, Any],
+) -> int:
+    """Stream `model`'s answer into the terminal as live markdown."""
+    console = make_console()
+    ui = runtime.config.ui
+    view = AnswerView(console, model=model.name, markdown=ui.markdown, code_theme=ui.code_theme)
+    view.start()
+    try:
+        async with asyncio.timeout(runtime.config.network.timeout_s):
+            async for event in runtime.stream(model, messages, system, options):
+                view.feed(event)
+    except asyncio.TimeoutError:
+        view.finish(view.footer(model.pricing))
+        raise errors.TimeoutError(
+            f"no complete answer from {model.name} within {runtime.config.network.timeout_s:g} s",
+            "Raise network.timeout_s in config.yaml for long answers.",
+        ) from None
+    except errors.ProviderError as exc:
+        view.finish(None)
+        if exc.partial:
+            exc.hint = (exc.hint + " " if exc.hint else "") + "The partial answer above was kept."
+        raise
+    except BaseException:
+        view.finish(view.footer(model.pricing), interrupted=True)
+        raise
+    view.finish(view.footer(model.pricing))
+    return errors.EXIT_OK
