@@ -114,6 +114,38 @@ class Chat:
         self.conversation_id = None
         self.title = None
 
+    def load(self, conversation_id: int, leaf_id: int | None = None) -> None:
+        """Continue a stored conversation on its active branch (or the branch ending at `leaf_id`)."""
+        if self.store is None:
+            raise UsageError("conversations are not being saved in this session")
+        conversation = self.store.get_conversation(conversation_id)
+        if leaf_id is not None:
+            self.store.set_head(conversation_id, leaf_id)
+        branch = self.store.branch(conversation_id)
+        self.conversation_id = conversation.id
+        self.title = conversation.title
+        self.messages = [
+            ChatMessage(m.role, m.content, m.model, m.status, m.input_tokens, m.output_tokens, m.cost, id=m.id)
+            for m in branch
+            if m.role in ("user", "assistant")
+        ]
+        if any(conversation.model in (m.name, *m.aliases) for m in self.runtime.config.models):
+            self.use_model(conversation.model)
+
+    def edit(self, index: int, text: str) -> ChatMessage:
+        """Replace message `index` (0-based) by `text` on a new branch; the old branch stays stored.
+
+        Everything after the edited message leaves the active branch.
+        """
+        if not 0 <= index < len(self.messages):
+            raise UsageError(f"no message {index + 1}; /history lists them")
+        original = self.messages[index]
+        edited = ChatMessage(original.role, text, original.model)
+        if self.store is not None and self.conversation_id is not None and original.id is not None:
+            edited.id = self.store.edit_message(self.conversation_id, original.id, text).id
+        self.messages = self.messages[:index] + [edited]
+        return edited
+
     def undo(self) -> int:
         """Remove the last exchange (the last user message and what followed). Returns how many went."""
         for i in range(len(self.messages) - 1, -1, -1):
@@ -204,6 +236,8 @@ class Chat:
             status=message.status,
         )
         message.id = stored.id
+        if self.title is None and message.role == "user":
+            self.title = self.store.get_conversation(self.conversation_id).title
 
 
 async def _close(stream: AsyncIterator[Event]) -> None:

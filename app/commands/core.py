@@ -93,7 +93,7 @@ def register(registry: Registry) -> None:
         if key not in OPTION_NAMES:
             import difflib
 
-            near = difflib.get_close_matches(key, OPTION_NAMES, n=1)
+            near = difflib.get_close_matches(key, OPTION_NAMES, n=1, cutoff=0.5)
             raise UsageError(f"unknown option '{key}'", f"Did you mean {near[0]}?" if near else
                              f"Options: {', '.join(OPTION_NAMES)}")
         if len(words) == 1:

@@ -49,5 +49,8 @@ class CommandCompleter(Completer):
             return
         for candidate in candidates:
             value, _, meta = candidate.partition("\t")
-            if value.lower().startswith(word.lower()) and value != word:
-                yield Completion(value, start_position=-len(word), display_meta=meta or None)
+            # A candidate may complete the whole argument (a title with spaces) or its last word.
+            for typed in (argument, word):
+                if value.lower().startswith(typed.lower()) and value != typed:
+                    yield Completion(value, start_position=-len(typed), display_meta=meta or None)
+                    break
