@@ -28,22 +28,11 @@ from app.commands import build_registry
 from app.errors import EXIT_OK, OrchError, WrongPasswordError
 from app.ui import present
 from app.ui.completer import CommandCompleter
-from app.ui.style import make_console
+from app.ui.style import make_console, prompt_style
 
 if TYPE_CHECKING:
     from app.cli import Context
     from app.config import ModelConfig
-
-
-def prompt_style():
-    """prompt-toolkit's look: the model name in the prompt, a quiet toolbar."""
-    from prompt_toolkit.styles import Style
-
-    return Style.from_dict({
-        "prompt.model": "bold ansicyan",
-        "prompt.arrow": "",
-        "bottom-toolbar": "noreverse bg:ansibrightblack ansiwhite",
-    })
 
 
 class ExitRepl(Exception):
