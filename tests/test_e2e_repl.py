@@ -1,0 +1,124 @@
+"""End to end: the real `orch` in a pseudo-terminal, talking to a loopback model server."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from tests.support.llm_server import LLMServer, Reply, WireAnswer, lorem, stream_reply
+from tests.support.terminal import Terminal
+
+
+@pytest.fixture
+def server():
+    with LLMServer() as running:
+        yield running
+
+
+@pytest.fixture
+def config(world, server):
+    cfg = {
+        "default_model": "local",
+        "network": {"max_retries": 0, "timeout_s": 30},
+        "providers": {"local": server.provider_config("openai"), "echo": {"kind": "echo"}},
+    }
+    models = {
+        "models": [
+            {"name": "local", "provider": "local", "id": "loop-1", "pricing": {"input": 1.0, "output": 2.0}},
+            {"name": "echo", "provider": "echo", "id": "echo"},
+        ]
+    }
+    (world.root / "config.yaml").write_text(yaml.safe_dump(cfg))
+    (world.root / "models.yaml").write_text(yaml.safe_dump(models))
+    return world.root / "config.yaml"
+
+
+@pytest.fixture
+def orch(config, orch_command, orch_env):
+    terminals = []
+
+    def start(*args: str) -> Terminal:
+        env = orch_env({"TERM": "xterm-256color", "EDITOR": "true"})
+        terminal = Terminal([*orch_command, "--config", str(config), *args], env)
+        terminals.append(terminal)
+        return terminal
+
+    yield start
+    for terminal in terminals:
+        terminal.close()
+
+
+def test_chat_switch_models_and_exit(orch, server):
+    server.default = WireAnswer("The answer is **forty-two**.\n\n```python\nprint(42)\n```\n")
+    term = orch()
+    term.wait_for("local>")
+    term.enter("what is the answer?")
+    screen = term.wait_for("print(42)")
+    assert "The answer is forty-two." in screen  # markdown rendered: no asterisks
+    assert "```" not in screen
+    term.wait_for("local · 10→")  # the footer: model and tokens
+    assert server.requests[0].json()["messages"][-1] == {"role": "user", "content": "what is the answer?"}
+
+    term.enter("/model echo")
+    term.wait_for("now talking to echo")
+    term.enter("echo this back")
+    term.wait_for("→3 tokens")
+    assert term.count("echo this back") >= 2  # typed, then answered
+    term.enter("/exit")
+    assert term.wait_exit() == 0
+
+
+def test_ctrl_c_cancels_the_answer_and_the_prompt_comes_back(orch, server):
+    slow = lorem(400)
+    server.script(stream_reply("openai", slow, token_delay_s=0.02))
+    server.default = WireAnswer("second answer arrives whole")
+    term = orch()
+    term.wait_for("local>")
+    term.enter("tell me a long story")
+    term.wait_for("lorem ipsum dolor")
+    pressed = time.monotonic()
+    term.ctrl("c")
+    screen = term.wait_for("[interrupted]", timeout=5)
+    elapsed = time.monotonic() - pressed
+    assert elapsed < 2.0
+    assert slow not in screen.replace("\n", " ")  # cut short
+    term.enter("and now?")
+    term.wait_for("second answer arrives whole")
+    # The interrupted partial answer stayed in the conversation that was sent next.
+    sent = server.requests[1].json()["messages"]
+    assert sent[1]["role"] == "assistant" and sent[1]["content"].startswith("lorem ipsum dolor")
+    assert len(sent[1]["content"]) < len(slow)
+    term.ctrl("d")
+    assert term.wait_exit() == 0
+
+
+def test_ctrl_c_at_the_prompt_clears_the_line(orch):
+    term = orch("-m", "echo")
+    term.wait_for("echo>")
+    term.type("half a thought")
+    term.wait_for("half a thought")
+    term.ctrl("c")
+    term.enter("fresh line")
+    term.wait_for("→2 tokens")
+    text = term.text()
+    assert "fresh line" in text
+    assert "half a thoughtfresh line" not in text
+    term.enter("/usage")
+    term.wait_for("session total")
+    term.enter("/exit")
+    assert term.wait_exit() == 0
+
+
+def test_a_provider_failure_is_shown_and_the_repl_goes_on(orch, server):
+    server.script(Reply.json(401, {"error": {"message": "Incorrect API key provided"}}))
+    server.default = WireAnswer("recovered")
+    term = orch()
+    term.wait_for("local>")
+    term.enter("hello")
+    term.wait_for("Incorrect API key provided")
+    term.enter("/retry")
+    term.wait_for("recovered")
+    term.enter("/exit")
+    assert term.wait_exit() == 0
