@@ -1,0 +1,60 @@
+"""SQLite persistence of conversations, messages and usage: `history.db`.
+
+A conversation is a tree of messages: each message names its parent, so
+editing a message adds a sibling (a new branch) and the old branch stays.
+The conversation's `head_id` is the message its active branch ends at;
+adding a message moves the head to it.
+
+    store = Store(home / DB_NAME)
+    chat = store.new_conversation("sonnet")
+    question = store.add_message(chat.id, "user", "Hi", parent_id=None)
+    answer = store.add_message(chat.id, "assistant", "Hello!", question.id, model="sonnet",
+                               input_tokens=9, output_tokens=3, cost=0.0001)
+    store.branch(chat.id)            # [question, answer]: the active branch, oldest first
+
+Every write is one short `BEGIN IMMEDIATE` transaction; the file runs in WAL
+mode with a busy timeout, so several orch processes can share it, and a
+killed process loses at most the message it had not handed over yet.
+Timestamps are stored as fixed-width UTC ISO 8601 text and returned as aware
+`datetime`s. The schema evolves through `MIGRATIONS`, an append-only list
+whose length is the schema version (`PRAGMA user_version`).
+
+Nothing here prints. Lookups by what a user typed raise `UsageError`; a
+database that cannot be used raises `OrchError`.
+"""
+
+from app.store._schema import MIGRATIONS, migrate
+from app.store._store import Store
+from app.store._types import (
+    MATCH_END,
+    MATCH_START,
+    TITLE_WIDTH,
+    BranchInfo,
+    Conversation,
+    SearchHit,
+    Status,
+    StoredMessage,
+    UsageTotals,
+    fts_query,
+    shorten,
+)
+
+DB_NAME = "history.db"
+
+__all__ = [
+    "DB_NAME",
+    "MATCH_END",
+    "MATCH_START",
+    "MIGRATIONS",
+    "TITLE_WIDTH",
+    "BranchInfo",
+    "Conversation",
+    "SearchHit",
+    "Status",
+    "Store",
+    "StoredMessage",
+    "UsageTotals",
+    "fts_query",
+    "migrate",
+    "shorten",
+]
