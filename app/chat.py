@@ -74,6 +74,8 @@ class Chat:
     messages: list[ChatMessage] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     totals: Totals = field(default_factory=Totals)
+    # The answers of the last /compare, kept for /pick.
+    last_compare: Any = None
 
     # --- settings --------------------------------------------------------------
 
@@ -207,6 +209,20 @@ class Chat:
             await _close(stream)
             self._keep(model, answer, status, time.monotonic() - started)
 
+    def add_answer(self, message: ChatMessage, *, counted: bool = True) -> None:
+        """Add an answer that came from elsewhere (a chain, a compare) to the conversation."""
+        self.messages.append(message)
+        if counted:
+            self.totals.add(message)
+        self._persist(message)
+
+    def store_aside(self, message: ChatMessage, parent_id: int | None) -> None:
+        """Store `message` under `parent_id` as a side branch, leaving the active branch as it is."""
+        if self.store is not None and self.conversation_id is not None:
+            head = self.messages[-1].id if self.messages else None
+            self._write(message, parent_id)
+            self.store.set_head(self.conversation_id, head)
+
     def _keep(self, model: ModelConfig, answer: Answer, status: Status, seconds: float) -> None:
         if status == "error" and not answer.text:
             return
@@ -224,6 +240,12 @@ class Chat:
         if self.conversation_id is None:
             self.conversation_id = self.store.new_conversation(self.model.name, self.title).id
         parent = next((m.id for m in reversed(self.messages[:-1]) if m.id is not None), None)
+        self._write(message, parent)
+        if self.title is None and message.role == "user":
+            self.title = self.store.get_conversation(self.conversation_id).title
+
+    def _write(self, message: ChatMessage, parent: int | None) -> None:
+        assert self.store is not None and self.conversation_id is not None
         stored = self.store.add_message(
             self.conversation_id,
             message.role,
@@ -236,8 +258,6 @@ class Chat:
             status=message.status,
         )
         message.id = stored.id
-        if self.title is None and message.role == "user":
-            self.title = self.store.get_conversation(self.conversation_id).title
 
 
 async def _close(stream: AsyncIterator[Event]) -> None:

@@ -83,16 +83,22 @@ def ask_hidden(prompt: str) -> str:
             "the vault password is needed and there is no terminal to ask it on",
             "Set ORCH_VAULT_PASSWORD.",
         ) from None
-    return getpass.getpass(prompt)
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:  # Ctrl-D at the prompt
+        print(file=sys.stderr)
+        raise UsageError("nothing was entered; nothing was changed") from None
 
 
 # --- parsing -------------------------------------------------------------------
 
 
-def _common() -> argparse.ArgumentParser:
+def _common(defaults: bool = True) -> argparse.ArgumentParser:
+    """The global options, accepted anywhere. `defaults=False` for an action's parser:
+    argparse would otherwise let its unset defaults overwrite what came before the action."""
     import argparse
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, argument_default=None if defaults else argparse.SUPPRESS)
     common.add_argument("--config", metavar="PATH", help="config.yaml to use (env ORCH_CONFIG)")
     common.add_argument("--home", metavar="DIR", help="where state lives (env ORCH_HOME)")
     common.add_argument("--no-color", action="store_true", help="no colors (also NO_COLOR)")
@@ -134,16 +140,22 @@ def _command_parser(name: str) -> argparse.ArgumentParser:
         parser.add_argument("--dry-run", action="store_true", help="show rendered prompts and order; call no model")
     elif name == "vault":
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        sub.add_parser("init", help="create the vault")
-        sub.add_parser("set", help="store a secret (value from a hidden prompt or stdin)").add_argument("name")
-        sub.add_parser("list", help="names and masked values")
-        sub.add_parser("remove", help="delete a secret").add_argument("name")
-        sub.add_parser("passwd", help="change the vault password")
-        sub.add_parser("status", help="where the vault is and how it is protected")
+        action = _action_adder(sub)
+        action("init", help="create the vault")
+        action("set", help="store a secret (value from a hidden prompt or stdin)").add_argument("name")
+        action("list", help="names and masked values")
+        action("remove", help="delete a secret").add_argument("name")
+        action("passwd", help="change the vault password")
+        action("status", help="where the vault is and how it is protected")
     elif name == "config":
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        sub.add_parser("check", help="validate config.yaml, models.yaml and chains")
+        _action_adder(sub)("check", help="validate config.yaml, models.yaml and chains")
     return parser
+
+
+def _action_adder(sub):
+    """`sub.add_parser` for an action that also takes the global options (`orch vault list --home DIR`)."""
+    return lambda name, **kwargs: sub.add_parser(name, parents=[_common(defaults=False)], **kwargs)
 
 
 _VALUED_OPTIONS = {"--config", "--home", "-m", "--model", "-s", "--system", "-o", "--option", "--resume"}
@@ -184,7 +196,10 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         return args
     name = argv[at]
     args = _main_parser().parse_args(argv[:at])
-    command_args = _command_parser(name).parse_args(argv[at + 1 :])
+    command_parser = _command_parser(name)
+    rest = argv[at + 1 :]
+    # `orch chain NAME --dry-run INPUT`: options may sit between the positionals.
+    command_args = command_parser.parse_intermixed_args(rest) if name == "chain" else command_parser.parse_args(rest)
     for key, value in vars(command_args).items():
         if value not in (None, False) or not hasattr(args, key):
             setattr(args, key, value)

@@ -123,7 +123,12 @@ class UIConfig(_Strict):
 
 
 class WhenConfig(_Strict):
-    """A condition on an earlier step's output; exactly one test is given."""
+    """A condition on an earlier step's output; exactly one test is given.
+
+    `contains` / `not_contains` look for a substring, `equals` compares the
+    output stripped of surrounding whitespace, `matches` is a regular
+    expression searched for (`re.search`; `(?i)` makes it ignore case).
+    """
 
     step: str
     contains: str | None = None
@@ -133,6 +138,11 @@ class WhenConfig(_Strict):
 
 
 class StepConfig(_Strict):
+    """One step: a prompt template sent to a model.
+
+    `needs` unset means "the step before"; `needs: []` means "at once".
+    """
+
     id: str
     prompt: str
     model: str | None = None
@@ -143,9 +153,18 @@ class StepConfig(_Strict):
 
 
 class ChainConfig(_Strict):
+    """A chain of steps.
+
+    `variables` declares the `KEY=VALUE` pairs a run may be given, each with
+    its default (null: the run must give it). `output` names the step whose
+    output is the chain's (default: the last step), or a list of steps whose
+    non-empty outputs are joined (for branches of which only one runs).
+    """
+
     description: str | None = None
+    variables: dict[str, str | None] = {}
     steps: list[StepConfig] = Field(min_length=1)
-    output: str | None = None
+    output: str | list[str] | None = None
 
 
 class Config(_Strict):
@@ -233,8 +252,12 @@ def state_dir(explicit: str | None = None, env: Mapping[str, str] = os.environ) 
 # --- loading with line numbers -------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping key and list item."""
+# libyaml's parser when PyYAML was built with it: the same nodes and marks, several times faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """A safe loader whose node tree gives the line of every mapping key and list item."""
 
 
 def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
@@ -369,33 +392,72 @@ def check(config_path: Path) -> CheckResult:
 
     models_report = _FileReport(models_path, problems)
     models: Models | None = None
+    # What the cross-checks look at: every model, or the ones that are valid on their own.
+    entries: list[tuple[int, ModelConfig]] | None = None
+    labels: set[str] = set()
     if models_path.is_file():
         raw_models = models_report.parse()
         if raw_models is not None:
             models = models_report.validate(Models, raw_models)
+            if models is None:
+                entries, labels = _salvage_models(raw_models)
     elif raw is not None and raw.get("models_file"):
         cfg_report.add(("models_file",), f"models file not found: {models_path}")
     else:
         models = Models()
+    if models is not None:
+        entries = list(enumerate(models.models))
+        labels = {label for m in models.models for label in (m.name, *m.aliases)}
 
-    if config is None or models is None:
+    # The cross-checks run even when config.yaml has problems of its own (read
+    # from its raw data then), so that `orch config check` shows them all at once.
+    provider_names: list[str] | None = None
+    default_model: Any = None
+    if config is not None:
+        provider_names, default_model = list(config.providers), config.default_model
+    elif isinstance(raw, dict):
+        raw_providers = raw.get("providers", {})
+        provider_names = [str(name) for name in raw_providers] if isinstance(raw_providers, dict) else None
+        default_model = raw.get("default_model", Config.model_fields["default_model"].default)
+    if entries is not None:
+        _check_models(provider_names, entries, models_report)
+        if isinstance(default_model, str) and default_model not in labels:
+            near = difflib.get_close_matches(default_model, sorted(labels), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            cfg_report.add(("default_model",), f"default_model '{default_model}' is not in {models_path.name}{hint}")
+
+    if config is None or models is None or problems:
         return CheckResult(None, sources, problems)
-
-    _check_models(config, models, cfg_report, models_report)
-    config = config.model_copy(update={"models": models.models})
-    if not any(config.default_model in (m.name, *m.aliases) for m in models.models):
-        near = difflib.get_close_matches(config.default_model, [m.name for m in models.models], n=1)
-        hint = f" (did you mean '{near[0]}'?)" if near else ""
-        cfg_report.add(("default_model",), f"default_model '{config.default_model}' is not in {models_path.name}{hint}")
-    return CheckResult(config if not problems else None, sources, problems)
+    return CheckResult(config.model_copy(update={"models": models.models}), sources, problems)
 
 
-def _check_models(config: Config, models: Models, cfg: _FileReport, rep: _FileReport) -> None:
+def _salvage_models(raw: dict) -> tuple[list[tuple[int, ModelConfig]] | None, set[str]]:
+    """The entries of an invalid models.yaml that are valid alone, and every name or alias written."""
+    items = raw.get("models")
+    if not isinstance(items, list):
+        return None, set()
+    entries: list[tuple[int, ModelConfig]] = []
+    labels: set[str] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        aliases = item.get("aliases")
+        written = [item.get("name"), *(aliases if isinstance(aliases, list) else [])]
+        labels.update(label for label in written if isinstance(label, str))
+        try:
+            entries.append((i, ModelConfig.model_validate(item)))
+        except ValidationError:
+            pass
+    return entries, labels
+
+
+def _check_models(provider_names: list[str] | None, entries: list[tuple[int, ModelConfig]], rep: _FileReport) -> None:
+    """Unknown providers (when their names are known) and names or aliases used twice."""
     seen: dict[str, int] = {}
-    for i, model in enumerate(models.models):
-        if model.provider not in config.providers:
-            near = difflib.get_close_matches(model.provider, list(config.providers), n=1)
-            hint = f"; did you mean '{near[0]}'?" if near else f"; known: {', '.join(config.providers) or 'none'}"
+    for i, model in entries:
+        if provider_names is not None and model.provider not in provider_names:
+            near = difflib.get_close_matches(model.provider, provider_names, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f"; known: {', '.join(provider_names) or 'none'}"
             rep.add(("models", i, "provider"), f"model '{model.name}' names unknown provider '{model.provider}'{hint}")
         for j, label in enumerate([model.name, *model.aliases]):
             loc = ("models", i, "name") if j == 0 else ("models", i, "aliases", j - 1)

@@ -7,16 +7,9 @@ from app.commands.registry import Registry
 
 def build_registry() -> Registry:
     """A registry holding every command family."""
-    from app.commands import core
+    from app.commands import chains, conversations, core
 
     registry = Registry()
-    core.register(registry)
-    for family in ("conversations", "chains"):
-        try:
-            module = __import__(f"app.commands.{family}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.commands.{family}":
-                raise
-            continue
-        module.register(registry)
+    for family in (core, conversations, chains):
+        family.register(registry)
     return registry

@@ -1,0 +1,137 @@
+"""`orch chain NAME [INPUT] [KEY=VALUE…] [--dry-run]`: run a chain one-shot.
+
+The final output goes to stdout (markdown on a terminal, the text as it is
+to a pipe); step progress goes to stderr, as live lines on a terminal and as
+plain `[step] done 1.2s` lines otherwise. Exit codes: 0 ok, 1 a step failed
+(the error names it), 2 unknown chain, bad variables or a chain with
+problems, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from app.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from app.chain_plan import ChainPlan
+    from app.chains import ChainRun
+    from app.cli import Context
+    from app.config import ModelConfig, UIConfig
+    from app.runtime import Runtime
+
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+
+
+def parse_variables(pairs: Sequence[str]) -> dict[str, str]:
+    """`KEY=VALUE` words as a dict; values stay text.
+
+    Raises:
+        UsageError: a word that is not KEY=VALUE.
+    """
+    variables = {}
+    for pair in pairs:
+        match = _ASSIGNMENT.match(pair)
+        if match is None:
+            raise UsageError(f"'{pair}' is not KEY=VALUE", "Example: orch chain NAME \"input\" tone=formal")
+        variables[match.group(1)] = match.group(2)
+    return variables
+
+
+def _read_input(argument: str | None) -> str:
+    """The argument, with stdin appended when stdin is piped (or stdin alone)."""
+    piped = ""
+    if not sys.stdin.isatty():
+        piped = sys.stdin.read().rstrip("\n")
+    if argument and piped:
+        return f"{argument}\n\n{piped}"
+    return argument or piped
+
+
+def run_chain_command(ctx: Context) -> int:
+    """Run `orch chain …` as parsed into `ctx.args`; returns the exit code."""
+    from app.chains import plan_chain
+
+    args = ctx.args
+    config, sources = ctx.load_config()
+    plan = plan_chain(config, args.name, sources)
+    words = list(args.vars or [])
+    argument = args.input
+    # `orch chain NAME tone=formal` (input on stdin): the first word is a variable, not the input.
+    match = _ASSIGNMENT.match(argument or "")
+    if match is not None and match.group(1) in plan.variables:
+        words.insert(0, argument)
+        argument = None
+    variables = parse_variables(words)
+    plan.bind(variables)
+    text = _read_input(argument)
+    if not text.strip() and plan.uses_input and not args.dry_run:
+        raise UsageError(f"chain '{plan.name}' needs an input", f'Give it as an argument or on stdin: orch chain {plan.name} "…"')
+    default_model = config.find_model(config.default_model)
+    if args.dry_run:
+        from app.chains import describe_dry_run, dry_run
+
+        steps = dry_run(plan, text, variables, default_model.name, config.system_prompt)
+        sys.stdout.write(describe_dry_run(plan, steps) + "\n")
+        return EXIT_OK
+
+    runtime = ctx.runtime(config)
+    _resolve_keys(runtime, plan, default_model)
+    try:
+        run = asyncio.run(_run(ctx, runtime, plan, text, variables, default_model))
+    except KeyboardInterrupt:
+        print("orch: chain interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    _print_output(ctx, config.ui, run)
+    return EXIT_OK
+
+
+def _resolve_keys(runtime: Runtime, plan: ChainPlan, default_model: ModelConfig) -> None:
+    """Find every key the chain needs (asking for the vault password if need be) before progress is drawn."""
+    used = {s.model.name: s.model for s in plan.steps if s.model}
+    if any(s.model is None for s in plan.steps):
+        used[default_model.name] = default_model
+    for model in used.values():
+        runtime.provider(model)
+
+
+async def _run(
+    ctx: Context, runtime: Runtime, plan: ChainPlan, text: str, variables: Mapping[str, str], default_model: ModelConfig
+) -> ChainRun:
+    from app.chains import run_chain
+    from app.ui.chain_view import PlainProgress, StepLines, live_lines
+
+    system = runtime.config.system_prompt
+    try:
+        if not sys.stderr.isatty():
+            return await run_chain(runtime, plan, text, variables, listener=PlainProgress(sys.stderr),
+                                   default_model=default_model, default_system=system)  # fmt: skip
+        from app.ui.style import make_console
+
+        console = make_console(stderr=True, no_color=ctx.args.no_color)
+        lines = StepLines(plan, default_model.name)
+        with live_lines(console, lines):
+            return await run_chain(runtime, plan, text, variables, listener=lines.apply,
+                                   default_model=default_model, default_system=system)  # fmt: skip
+    finally:
+        await runtime.aclose()
+
+
+def _print_output(ctx: Context, ui: UIConfig, run: ChainRun) -> None:
+    from app.ui.render import Footer
+
+    summary = str(Footer(f"chain {run.chain}", run.input_tokens, run.output_tokens, run.cost, run.seconds))
+    if sys.stdout.isatty():
+        from app.ui.chain_view import show_final
+        from app.ui.style import make_console
+
+        console = make_console(no_color=ctx.args.no_color)
+        show_final(console, run.output, markdown=ui.markdown, code_theme=ui.code_theme)
+    else:
+        sys.stdout.write(run.output if run.output.endswith("\n") else run.output + "\n")
+        sys.stdout.flush()
+    print(summary, file=sys.stderr)

@@ -1,0 +1,256 @@
+"""The executor: linear, parallel and conditional runs, failures and cancellation.
+
+Offline runs use the echo model (which streams its prompt back); runs that
+need timing, failures or a look at the requests use the loopback server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from app.chains import (
+    ChainEvent,
+    StepCancelled,
+    StepDone,
+    StepFailed,
+    StepFailedError,
+    StepSkipped,
+    StepStarted,
+    StepText,
+    plan_chain,
+    run_chain,
+)
+from app.runtime import Runtime
+from tests.support.chain_world import load_config, make_runtime, write_config
+from tests.support.llm_server import (
+    LLMServer,
+    Reply,
+    WireAnswer,
+    llm_server_fixture,  # noqa: F401  (the `llm_server` fixture)
+)
+
+
+async def run(tmp_path: Path, chains_yaml: str, name: str = "c", input: str = "hello", *, server=None, **kwargs):
+    """Run chain `name` of `chains_yaml`; returns (run, events)."""
+    config, _ = load_config(write_config(tmp_path, chains_yaml, loopback=server))
+    runtime = make_runtime(config, tmp_path)
+    events: list[ChainEvent] = []
+    try:
+        result = await run_chain(runtime, plan_chain(config, name), input, listener=events.append, **kwargs)
+    finally:
+        await runtime.aclose()
+    return result, events
+
+
+def ended(events: list[ChainEvent]) -> list[tuple[str, str]]:
+    return [(e.step, type(e).__name__) for e in events if not isinstance(e, (StepStarted, StepText))]
+
+
+async def test_a_linear_chain_feeds_each_step_the_one_before(tmp_path: Path) -> None:
+    result, events = await run(tmp_path, """
+        chains:
+          c:
+            steps:
+              - {id: draft, prompt: "draft of {{ input }}"}
+              - {id: critique, model: priced, prompt: "critique of {{ steps.draft }}"}
+              - {id: rewrite, prompt: "rewrite {{ steps.draft }} per {{ steps.critique }}"}
+        """)  # fmt: skip
+    assert result.outputs == {
+        "draft": "draft of hello",
+        "critique": "critique of draft of hello",
+        "rewrite": "rewrite draft of hello per critique of draft of hello",
+    }
+    assert result.output == result.outputs["rewrite"]
+    assert ended(events) == [("draft", "StepDone"), ("critique", "StepDone"), ("rewrite", "StepDone")]
+    assert "".join(e.text for e in events if isinstance(e, StepText) and e.step == "draft") == "draft of hello"
+    critique = result.results["critique"]
+    assert (critique.input_tokens, critique.output_tokens) == (5, 5)
+    assert critique.cost == pytest.approx((5 * 1.0 + 5 * 2.0) / 1e6)
+    assert result.cost is None  # the echo steps have no price
+
+
+async def test_independent_steps_run_concurrently(tmp_path: Path) -> None:
+    # `slow` waits 0.05 s a word: each of these steps takes ~0.2 s.
+    started = time.monotonic()
+    result, events = await run(tmp_path, """
+        chains:
+          c:
+            steps:
+              - {id: a, model: slow, needs: [], prompt: "one two three four"}
+              - {id: b, model: slow, needs: [], prompt: "one two three four"}
+              - {id: c, model: slow, needs: [], prompt: "one two three four"}
+              - {id: join, needs: [a, b, c], prompt: "{{ steps.a }}|{{ steps.b }}|{{ steps.c }}"}
+        """)  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.45, elapsed  # one after the other would be 0.6 s
+    starts = [e.step for e in events if isinstance(e, StepStarted)]
+    assert starts[:3] == ["a", "b", "c"] and starts[3] == "join"
+    assert result.output == "|".join(["one two three four"] * 3)
+
+
+async def test_a_step_starts_as_soon_as_its_own_needs_are_met(tmp_path: Path) -> None:
+    _, events = await run(tmp_path, """
+        chains:
+          c:
+            steps:
+              - {id: quick, needs: [], prompt: "q"}
+              - {id: after_quick, needs: [quick], prompt: "aq"}
+              - {id: long, model: slow, needs: [], prompt: "w w w w w w"}
+        """)  # fmt: skip
+    order = [(type(e).__name__, e.step) for e in events if isinstance(e, (StepStarted, StepDone))]
+    assert order.index(("StepDone", "after_quick")) < order.index(("StepDone", "long"))
+
+
+@pytest.mark.parametrize(
+    ("when", "runs"),
+    [
+        ("{step: classify, contains: CODE}", True),
+        ("{step: classify, not_contains: CODE}", False),
+        ("{step: classify, equals: 'label: CODE'}", True),
+        ("{step: classify, matches: '(?i)general'}", False),
+    ],
+)
+async def test_when_conditions_skip_steps(tmp_path: Path, when: str, runs: bool) -> None:
+    result, events = await run(tmp_path, f"""
+        chains:
+          c:
+            steps:
+              - {{id: classify, prompt: "label: CODE"}}
+              - {{id: branch, needs: [classify], when: {when}, prompt: "branch ran"}}
+              - {{id: after, needs: [branch], prompt: "after [{{{{ steps.branch }}}}]"}}
+        """, input="x")  # fmt: skip
+    assert result.results["branch"].status == ("done" if runs else "skipped")
+    # A skipped step's output is empty, and the steps that need it still run.
+    assert result.output == ("after [branch ran]" if runs else "after []")
+    if not runs:
+        skipped = next(e for e in events if isinstance(e, StepSkipped))
+        assert skipped.result.error.startswith("classify")
+
+
+async def test_a_router_outputs_the_branch_that_ran(tmp_path: Path) -> None:
+    chains_yaml = """
+        chains:
+          c:
+            steps:
+              - {id: classify, prompt: "{{ input }}"}
+              - {id: code, needs: [classify], when: {step: classify, matches: "(?i)code"}, prompt: "coder: {{ input }}"}
+              - {id: other, needs: [classify], when: {step: classify, not_contains: "code"}, prompt: "other: {{ input }}"}
+            output: [code, other]
+        """
+    result, _ = await run(tmp_path, chains_yaml, input="some code")
+    assert result.output == "coder: some code"
+    result, _ = await run(tmp_path, chains_yaml, input="a poem")
+    assert result.output == "other: a poem"
+
+
+async def test_variables_and_input_are_data_never_templates(tmp_path: Path) -> None:
+    result, _ = await run(tmp_path, """
+        chains:
+          c:
+            variables: {tone: formal, who: null}
+            steps:
+              - {id: a, prompt: "{{ tone }} to {{ who }}: {{ input }}"}
+              - {id: b, prompt: "{{ steps.a }}"}
+        """, input="{{ 7 * 7 }}", variables={"who": "{{ tone }}"})  # fmt: skip
+    assert result.output == "formal to {{ tone }}: {{ 7 * 7 }}"
+
+
+async def test_the_sandbox_refuses_at_run_time_and_the_step_fails(tmp_path: Path) -> None:
+    with pytest.raises(StepFailedError) as caught:
+        await run(tmp_path, """
+            chains:
+              c:
+                variables: {attr: name}
+                steps:
+                  - {id: peek, prompt: "{{ input[attr] }}"}
+            """, variables={"attr": "__class__"})  # fmt: skip
+    assert caught.value.step == "peek"
+    assert "step 'peek' failed: template refused" in caught.value.message
+
+
+async def test_per_step_model_system_and_options_reach_the_model(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.default = WireAnswer("ok")
+    result, _ = await run(tmp_path, """
+        chains:
+          c:
+            steps:
+              - id: a
+                model: loop
+                system: "You judge {{ input }}."
+                options: {temperature: 0.2}
+                prompt: "judge {{ input }}"
+              - {id: b, model: loop2, prompt: "then {{ steps.a }}"}
+        """, input="cats", server=llm_server, default_system="Be brief.")  # fmt: skip
+    first, second = (r.json() for r in llm_server.requests)
+    assert first["model"] == "test-loop" and first["temperature"] == 0.2
+    assert first["messages"] == [{"role": "system", "content": "You judge cats."},
+                                 {"role": "user", "content": "judge cats"}]  # fmt: skip
+    assert second["model"] == "test-loop2" and "temperature" not in second
+    assert second["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "then ok"}]
+    assert result.results["a"].cost == pytest.approx((10 + 1) / 1e6)
+
+
+async def test_parallel_loopback_steps_overlap(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.default = WireAnswer("slow answer", ttft_s=0.3)
+    started = time.monotonic()
+    result, _ = await run(tmp_path, """
+        chains:
+          c:
+            steps:
+              - {id: a, model: loop, needs: [], prompt: "{{ input }}"}
+              - {id: b, model: loop2, needs: [], prompt: "{{ input }}"}
+              - {id: c, model: loop3, needs: [], prompt: "{{ input }}"}
+            output: [a, b, c]
+        """, server=llm_server)  # fmt: skip
+    assert time.monotonic() - started < 0.8  # 0.9 s one after the other
+    assert result.output == "slow answer\n\nslow answer\n\nslow answer"
+
+
+async def test_a_failing_step_cancels_the_running_ones_names_itself_and_keeps_outputs(
+    tmp_path: Path, llm_server: LLMServer
+) -> None:
+    body = b'{"error": {"message": "bad prompt"}}'
+    llm_server.script(Reply(400, {"content-type": "application/json"}, body, delay_s=0.15))
+    with pytest.raises(StepFailedError) as caught:
+        await run(tmp_path, """
+            chains:
+              c:
+                steps:
+                  - {id: quick, needs: [], prompt: "done at once"}
+                  - {id: long, model: slow, needs: [], prompt: "w w w w w w w w w w w w"}
+                  - {id: boom, model: loop, needs: [], prompt: "{{ input }}"}
+                  - {id: later, needs: [long], prompt: "never"}
+            """, server=llm_server)  # fmt: skip
+    error = caught.value
+    assert error.step == "boom"
+    assert error.exit_code == 1
+    assert "step 'boom' failed" in error.message and "bad prompt" in error.message
+    statuses = {sid: r.status for sid, r in error.run.results.items()}
+    assert statuses == {"quick": "done", "boom": "failed", "long": "cancelled", "later": "cancelled"}
+    assert error.run.outputs["quick"] == "done at once"
+    assert error.run.results["long"].output  # the partial text of the cancelled step is kept
+
+
+async def test_cancelling_the_run_cancels_every_step(tmp_path: Path) -> None:
+    config, _ = load_config(write_config(tmp_path, """
+        chains:
+          c:
+            steps:
+              - {id: a, model: slow, needs: [], prompt: "w w w w w w w w w w w w w w w w"}
+              - {id: b, model: slow, needs: [], prompt: "w w w w w w w w w w w w w w w w"}
+              - {id: c, needs: [a, b], prompt: "never"}
+        """))  # fmt: skip
+    runtime: Runtime = make_runtime(config, tmp_path)
+    events: list[ChainEvent] = []
+    task = asyncio.create_task(run_chain(runtime, plan_chain(config, "c"), "x", listener=events.append))
+    while sum(isinstance(e, StepText) for e in events) < 4:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert sorted(e.step for e in events if isinstance(e, StepCancelled)) == ["a", "b", "c"]
+    assert not any(isinstance(e, (StepDone, StepFailed)) for e in events)
