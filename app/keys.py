@@ -46,6 +46,8 @@ class KeyRing:
         self._clock = clock
         self._secrets: Secrets | None = None
         self._last_use = 0.0
+        # `status` tries ORCH_VAULT_PASSWORD once, not once per model (each try costs a KDF run).
+        self._status_unlock_tried = False
 
     def __repr__(self) -> str:
         return f"KeyRing(vault={self.vault!r}, unlocked={self.unlocked})"
@@ -97,7 +99,8 @@ class KeyRing:
         if spec is None:
             return "none needed"
         if spec.vault and self.vault.exists():
-            if self._secrets is None and self.env.get(PASSWORD_ENV):
+            if self._secrets is None and self.env.get(PASSWORD_ENV) and not self._status_unlock_tried:
+                self._status_unlock_tried = True
                 try:
                     self.unlock(self.env[PASSWORD_ENV])
                 except Exception:

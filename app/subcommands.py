@@ -49,10 +49,11 @@ def models(ctx: Context) -> int:
     for column in ("model", "provider", "id", "key", "price in/out per 1M"):
         table.add_column(column)
     missing: dict[str, str] = {}
-    locked = False
+    locked = found = False
     for model in config.models:
         spec = config.providers[model.provider].key
         status = keys.status(spec)
+        found = found or status in ("vault", "env")
         if status == "missing" and spec:
             missing[model.provider] = f"orch vault set {spec.vault}" if spec.vault else f"set {spec.env}"
         locked = locked or status == "locked"
@@ -71,12 +72,10 @@ def models(ctx: Context) -> int:
     console.print(f"* default model · config: {sources.config}", style="dim", highlight=False)
     if locked:
         console.print("Keys in the vault are shown once it is unlocked (set ORCH_VAULT_PASSWORD).", highlight=False)
-    if missing and not ctx.vault(config).exists():
-        example = next(iter(missing.items()))
-        console.print(
-            f"No keys yet. Add one: `orch vault init`, then `{example[1]}` (or set the provider's env var).",
-            highlight=False,
-        )
+    if missing and not (found or locked):
+        setup = "" if ctx.vault(config).exists() else "`orch vault init`, then "
+        example = next(iter(missing.values()))
+        console.print(f"No keys yet. Add one: {setup}`{example}` (or set the provider's env var).", highlight=False)
     return EXIT_OK
 
 

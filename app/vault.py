@@ -43,9 +43,13 @@ class KdfParams:
 
 
 def mask(value: str) -> str:
-    """A secret shown safely: its first three and last four characters at most."""
-    if len(value) <= 8:
-        return "…" + "•" * min(len(value), 4)
+    """A secret shown safely: its first three and last four characters at most.
+
+    Values shorter than 20 characters show none of them: seven characters of
+    a short secret would give most of it away.
+    """
+    if len(value) < 20:
+        return "…" + "•" * 4
     return f"{value[:3]}…{value[-4:]}"
 
 
@@ -140,13 +144,14 @@ class Vault:
             kdf = header["kdf"]
             if kdf.get("name") != "argon2id":
                 raise ValueError("kdf")
-            KdfParams(int(kdf["memory_kib"]), int(kdf["iterations"]), int(kdf["lanes"]))
-            base64.b64decode(kdf["salt"], validate=True)
+            _check_params(_params_of(header))
+            if len(base64.b64decode(kdf["salt"], validate=True)) < 8:
+                raise ValueError("salt")
             if not isinstance(header["check"], str) or not isinstance(header["token"], str):
                 raise ValueError("tokens")
         except VaultError:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
             raise self._corrupt() from None
         return header
 
@@ -243,6 +248,20 @@ class Vault:
 def _params_of(header: dict) -> KdfParams:
     kdf = header["kdf"]
     return KdfParams(int(kdf["memory_kib"]), int(kdf["iterations"]), int(kdf["lanes"]))
+
+
+def _check_params(params: KdfParams) -> None:
+    """Refuse parameters Argon2id rejects, or that would exhaust the machine (a modified file).
+
+    Raises:
+        ValueError: they are out of bounds.
+    """
+    if not (
+        1 <= params.lanes <= 64
+        and 1 <= params.iterations <= 64
+        and 8 * params.lanes <= params.memory_kib <= 4 * 1024 * 1024
+    ):
+        raise ValueError("kdf parameters")
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
