@@ -1,0 +1,135 @@
+"""The shared client, its timeouts, and the retry policy it carries."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from app.config import NetworkConfig
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+DEFAULT_READ_TIMEOUT_S = 60.0
+"""Longest silence between two pieces of an answer when `network.read_timeout_s` is unset."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When to try a request again, and how long to wait first.
+
+    Attributes:
+        max_retries: tries after the first one.
+        timeout_s: overall deadline for one answer: retries, waits and streaming included.
+        base_delay_s: first backoff step; it doubles each retry (full jitter).
+        max_delay_s: the longest backoff step.
+        max_retry_after_s: the longest wait a server's Retry-After may impose.
+        sleep: awaited to wait between tries; tests pass one that returns at once.
+        jitter: returns a float in [0, 1) scaling each backoff step.
+    """
+
+    max_retries: int = 4
+    timeout_s: float = 120.0
+    base_delay_s: float = 0.5
+    max_delay_s: float = 20.0
+    max_retry_after_s: float = 60.0
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    jitter: Callable[[], float] = random.random
+
+    @classmethod
+    def from_network(cls, network: NetworkConfig, **overrides: Any) -> RetryPolicy:
+        return cls(max_retries=network.max_retries, timeout_s=network.timeout_s, **overrides)
+
+    def backoff_s(self, retry: int) -> float:
+        """Full-jitter exponential backoff before retry number `retry` (1-based)."""
+        return self.jitter() * min(self.max_delay_s, self.base_delay_s * 2 ** (retry - 1))
+
+    def delay_s(self, retry: int, asked_s: float | None) -> float:
+        """The wait before retry `retry`: what the server asked for (capped), else backoff."""
+        if asked_s is not None:
+            return min(asked_s, self.max_retry_after_s)
+        return self.backoff_s(retry)
+
+
+class OrchClient(httpx.AsyncClient):
+    """The process's `httpx.AsyncClient`, carrying the retry policy adapters follow."""
+
+    def __init__(self, *, retry: RetryPolicy, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.retry = retry
+
+
+def create_client(
+    network: NetworkConfig,
+    *,
+    retry: RetryPolicy | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> OrchClient:
+    """The one HTTP client a process shares.
+
+    Timeouts: `connect_timeout_s` to connect; `read_timeout_s` (default
+    `DEFAULT_READ_TIMEOUT_S`, never above `timeout_s`) between two pieces of
+    an answer; `timeout_s` for a whole answer, enforced by `stream_answer`.
+    HTTP(S)_PROXY / NO_PROXY are honoured, except for loopback hosts (local
+    model servers are never reached through a proxy).
+
+    Args:
+        network: the `network:` section of config.yaml.
+        retry: overrides the policy built from `network` (tests inject `sleep`).
+        transport: replaces the network (tests pass `httpx.MockTransport`).
+    """
+    read_s = min(network.read_timeout_s or DEFAULT_READ_TIMEOUT_S, network.timeout_s)
+    timeout = httpx.Timeout(
+        connect=network.connect_timeout_s, read=read_s, write=read_s, pool=network.connect_timeout_s
+    )
+    from app import __version__
+
+    return OrchClient(
+        retry=retry or RetryPolicy.from_network(network),
+        timeout=timeout,
+        trust_env=True,
+        follow_redirects=False,
+        headers={"user-agent": f"orch/{__version__}"},
+        transport=transport,
+        mounts={f"all://{host}": None for host in ("localhost", "127.0.0.1", "[::1]")},
+    )
+
+
+def policy_for(client: httpx.AsyncClient) -> RetryPolicy:
+    """The retry policy of `client`, or the defaults for a plain httpx client."""
+    return client.retry if isinstance(client, OrchClient) else RetryPolicy()
+
+
+def retry_after_s(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds a response asks us to wait: `retry-after-ms`, else `Retry-After` (seconds or HTTP date)."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = (headers.get(name) or "").strip()
+        if not value:
+            continue
+        seconds: float | None
+        try:
+            seconds = float(value) / scale
+        except ValueError:
+            seconds = _seconds_until(value, now)
+        if seconds is not None and math.isfinite(seconds):
+            return max(0.0, seconds)
+    return None
+
+
+def _seconds_until(http_date: str, now: float | None) -> float | None:
+    import email.utils  # rare: only servers that send an HTTP date
+
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp() - (time.time() if now is None else now)

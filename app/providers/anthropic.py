@@ -1,0 +1,204 @@
+"""Anthropic Messages API.
+
+POST `{base_url}/v1/messages` with `x-api-key` and `anthropic-version:
+2023-06-01`. The stream is named SSE events: `message_start` (input tokens),
+`content_block_start` / `content_block_delta` / `content_block_stop` per
+block, `message_delta` (stop reason and the final, cumulative usage),
+`message_stop`; `ping` is ignored, and so are block types we do not show
+(tool use, server tools). `thinking_delta` becomes `ThinkingDelta`. An
+`error` event mid-stream raises the matching error, keeping the text so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from app import errors
+from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
+from app.providers.base import ChatRequest, Event, Finish, TextDelta, ThinkingDelta, Usage
+
+if TYPE_CHECKING:
+    import httpx
+    from httpx_sse import ServerSentEvent
+
+    from app.config import AnthropicProviderConfig
+
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 4096
+"""The API requires max_tokens; this is sent when the model's options give none."""
+
+# ChatRequest.options -> Messages fields; seed and the penalties have no
+# equivalent and are dropped. thinking_budget, reasoning_effort and
+# max_tokens are shaped in `messages_body`.
+_OPTIONS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "stop": "stop_sequences"}
+
+# In-band error types -> the HTTP status they stand for.
+_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+
+
+class AnthropicProvider:
+    """A provider of kind `anthropic`.
+
+    Args:
+        name: the provider's name in config.yaml (used in messages).
+        config: its entry in config.yaml.
+        key: the API key (None only for a proxy that adds it).
+        client: the shared HTTP client.
+        policy: overrides the client's retry policy.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: AnthropicProviderConfig,
+        key: str | None,
+        client: httpx.AsyncClient,
+        *,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.client = client
+        self.url = config.base_url.rstrip("/") + "/v1/messages"
+        self._key = key
+        self._policy = policy
+
+    def __repr__(self) -> str:
+        return f"AnthropicProvider({self.name!r}, {self.config.base_url!r})"
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
+        endpoint = Endpoint(self.name, self.url, request.model_id, self.config.key, self._key is not None, self._key)
+        headers = {"content-type": "application/json", "anthropic-version": API_VERSION}
+        if self._key:
+            headers["x-api-key"] = self._key
+        headers.update(self.config.headers)
+        return stream_answer(
+            self.client,
+            endpoint,
+            headers=headers,
+            body=messages_body(request),
+            parser=MessagesParser(endpoint),
+            policy=self._policy,
+        )
+
+
+def messages_body(request: ChatRequest) -> dict[str, Any]:
+    """The JSON body of a streaming Messages request.
+
+    The system prompt (and any system messages) go in the top-level `system`;
+    `thinking_budget` turns extended thinking on, and then the default
+    `max_tokens` leaves room for the answer after the thinking.
+    """
+    options = request.options
+    system = [request.system] if request.system else []
+    system += [m.content for m in request.messages if m.role == "system"]
+    budget = options.get("thinking_budget") or 0
+    body: dict[str, Any] = {
+        "model": request.model_id,
+        "max_tokens": options.get("max_tokens") or DEFAULT_MAX_TOKENS + budget,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages if m.role != "system"],
+        "stream": True,
+    }
+    if system:
+        body["system"] = "\n\n".join(system)
+    for ours, theirs in _OPTIONS.items():
+        if options.get(ours) is not None:
+            body[theirs] = options[ours]
+    if budget:
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    effort = options.get("reasoning_effort")
+    if effort:
+        body["output_config"] = {"effort": "low" if effort == "minimal" else effort}
+    return body
+
+
+class MessagesParser:
+    """Messages stream events (or one whole message) to events, for one answer."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+        self._text: list[str] = []
+        self._input: int | None = None
+        self._output: int | None = None
+        self._stop: str | None = None
+        self._done = False
+
+    @property
+    def partial(self) -> str:
+        return "".join(self._text)
+
+    def feed_sse(self, event: ServerSentEvent) -> list[Event]:
+        if event.event == "ping":
+            return []
+        data = load_json_chunk(self._endpoint, event.data)
+        if not isinstance(data, dict):
+            raise errors.StreamError(f"{self._endpoint.provider} sent an event that is not a JSON object")
+        kind = data.get("type") or event.event
+        if kind == "content_block_delta":
+            return self._delta(data.get("delta") or {})
+        if kind == "content_block_start":
+            return self._block(data.get("content_block") or {})
+        if kind == "message_start":
+            usage = (data.get("message") or {}).get("usage") or {}
+            self._input, self._output = usage.get("input_tokens"), usage.get("output_tokens")
+        elif kind == "message_delta":
+            self._stop = (data.get("delta") or {}).get("stop_reason") or self._stop
+            self._take_usage(data.get("usage") or {})
+        elif kind == "message_stop":
+            self._done = True
+        elif kind == "error":
+            raise in_band_error(self._endpoint, data, _ERROR_STATUS)
+        return []
+
+    def feed_json(self, body: Any) -> list[Event]:
+        if isinstance(body, dict) and body.get("type") == "error":
+            raise in_band_error(self._endpoint, body, _ERROR_STATUS)
+        if not isinstance(body, dict) or not isinstance(body.get("content"), list):
+            raise errors.StreamError(f"{self._endpoint.provider} answered JSON that is not a message")
+        events = [event for block in body["content"] if isinstance(block, dict) for event in self._block(block)]
+        self._stop = body.get("stop_reason")
+        self._take_usage(body.get("usage") or {})
+        self._done = True
+        return events
+
+    def finish(self) -> list[Event]:
+        if not self._done and self._stop is None:
+            raise errors.StreamError(f"{self._endpoint.provider}'s answer stopped before it was complete")
+        usage = [Usage(self._input, self._output)] if self._input is not None or self._output is not None else []
+        return [*usage, Finish(self._stop)]
+
+    def _delta(self, delta: dict[str, Any]) -> list[Event]:
+        kind = delta.get("type")
+        if kind == "text_delta" and delta.get("text"):
+            self._text.append(delta["text"])
+            return [TextDelta(delta["text"])]
+        if kind == "thinking_delta" and delta.get("thinking"):
+            return [ThinkingDelta(delta["thinking"])]
+        return []  # signature_delta, input_json_delta, citations, and what comes next
+
+    def _block(self, block: dict[str, Any]) -> list[Event]:
+        """A block's own starting content (usually empty while streaming, whole in JSON)."""
+        if block.get("type") == "text" and block.get("text"):
+            self._text.append(block["text"])
+            return [TextDelta(block["text"])]
+        if block.get("type") == "thinking" and block.get("thinking"):
+            return [ThinkingDelta(block["thinking"])]
+        return []
+
+    def _take_usage(self, usage: dict[str, Any]) -> None:
+        # message_delta's usage is cumulative; newer responses repeat input_tokens there.
+        if usage.get("input_tokens") is not None:
+            self._input = usage["input_tokens"]
+        if usage.get("output_tokens") is not None:
+            self._output = usage["output_tokens"]

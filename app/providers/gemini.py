@@ -1,0 +1,183 @@
+"""Google Gemini API (generativelanguage.googleapis.com).
+
+POST `{base_url}/v1beta/models/{id}:streamGenerateContent?alt=sse` with the
+key in `x-goog-api-key` (never in the URL). Each SSE event (CRLF-separated
+as Google sends them, or LF) is a whole `GenerateContentResponse`; parts
+marked `thought: true` become `ThinkingDelta`. Every chunk repeats
+`usageMetadata` and its counts can change between chunks, so the last one
+wins. A server that answers `application/json` (a JSON array of responses,
+as `streamGenerateContent` without `alt=sse` does, or one object) is read
+whole. Function calls are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from app import errors
+from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
+from app.providers.base import ChatRequest, Event, Finish, TextDelta, ThinkingDelta, Usage
+
+if TYPE_CHECKING:
+    import httpx
+    from httpx_sse import ServerSentEvent
+
+    from app.config import GeminiProviderConfig
+
+# ChatRequest.options -> generationConfig fields; thinking_budget and
+# reasoning_effort go into thinkingConfig (see `generate_body`).
+_OPTIONS = {
+    "temperature": "temperature",
+    "top_p": "topP",
+    "top_k": "topK",
+    "max_tokens": "maxOutputTokens",
+    "stop": "stopSequences",
+    "seed": "seed",
+    "presence_penalty": "presencePenalty",
+    "frequency_penalty": "frequencyPenalty",
+}
+
+
+class GeminiProvider:
+    """A provider of kind `gemini`.
+
+    Args:
+        name: the provider's name in config.yaml (used in messages).
+        config: its entry in config.yaml.
+        key: the API key.
+        client: the shared HTTP client.
+        policy: overrides the client's retry policy.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: GeminiProviderConfig,
+        key: str | None,
+        client: httpx.AsyncClient,
+        *,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.client = client
+        self._key = key
+        self._policy = policy
+
+    def __repr__(self) -> str:
+        return f"GeminiProvider({self.name!r}, {self.config.base_url!r})"
+
+    def url(self, model_id: str) -> str:
+        model = quote(model_id.removeprefix("models/"), safe="-._~@")
+        return f"{self.config.base_url.rstrip('/')}/v1beta/models/{model}:streamGenerateContent?alt=sse"
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
+        url = self.url(request.model_id)
+        endpoint = Endpoint(self.name, url, request.model_id, self.config.key, self._key is not None, self._key)
+        headers = {"content-type": "application/json"}
+        if self._key:
+            headers["x-goog-api-key"] = self._key
+        headers.update(self.config.headers)
+        return stream_answer(
+            self.client,
+            endpoint,
+            headers=headers,
+            body=generate_body(request),
+            parser=GenerateParser(endpoint),
+            policy=self._policy,
+        )
+
+
+def generate_body(request: ChatRequest) -> dict[str, Any]:
+    """The JSON body of a `streamGenerateContent` request.
+
+    Roles are `user` and `model`; the system prompt (and any system messages)
+    become `systemInstruction`. `thinking_budget` maps to
+    `thinkingConfig.thinkingBudget`, else `reasoning_effort` to
+    `thinkingLevel`; either asks for thought summaries unless the budget is 0.
+    """
+    options = request.options
+    system = [request.system] if request.system else []
+    system += [m.content for m in request.messages if m.role == "system"]
+    body: dict[str, Any] = {
+        "contents": [
+            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
+            for m in request.messages
+            if m.role != "system"
+        ]
+    }
+    if system:
+        body["systemInstruction"] = {"parts": [{"text": "\n\n".join(system)}]}
+    config = {theirs: options[ours] for ours, theirs in _OPTIONS.items() if options.get(ours) is not None}
+    thinking: dict[str, Any] = {}
+    if options.get("thinking_budget") is not None:
+        thinking["thinkingBudget"] = options["thinking_budget"]
+    elif options.get("reasoning_effort"):
+        thinking["thinkingLevel"] = options["reasoning_effort"]
+    if thinking and thinking.get("thinkingBudget") != 0:
+        thinking["includeThoughts"] = True
+    if thinking:
+        config["thinkingConfig"] = thinking
+    if config:
+        body["generationConfig"] = config
+    return body
+
+
+class GenerateParser:
+    """`GenerateContentResponse` chunks to events, for one answer."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+        self._text: list[str] = []
+        self._input: int | None = None
+        self._output: int | None = None
+        self._finish: str | None = None
+        self._complete = False
+
+    @property
+    def partial(self) -> str:
+        return "".join(self._text)
+
+    def feed_sse(self, event: ServerSentEvent) -> list[Event]:
+        if not event.data.strip():
+            return []
+        return self._chunk(load_json_chunk(self._endpoint, event.data))
+
+    def feed_json(self, body: Any) -> list[Event]:
+        chunks = body if isinstance(body, list) else [body]
+        events = [event for chunk in chunks for event in self._chunk(chunk)]
+        self._complete = True  # a JSON document that parsed is whole
+        return events
+
+    def finish(self) -> list[Event]:
+        if self._finish is None and not self._complete:
+            raise errors.StreamError(f"{self._endpoint.provider}'s answer stopped before it was complete")
+        usage = [Usage(self._input, self._output)] if self._input is not None or self._output is not None else []
+        return [*usage, Finish(self._finish)]
+
+    def _chunk(self, chunk: Any) -> list[Event]:
+        if not isinstance(chunk, dict):
+            raise errors.StreamError(f"{self._endpoint.provider} sent a chunk that is not a JSON object")
+        if "error" in chunk:
+            raise in_band_error(self._endpoint, chunk)
+        events: list[Event] = []
+        for candidate in (chunk.get("candidates") or ())[:1]:
+            for part in (candidate.get("content") or {}).get("parts") or ():
+                text = part.get("text") if isinstance(part, dict) else None
+                if not isinstance(text, str) or not text:
+                    continue  # function calls, inline data, empty parts
+                if part.get("thought"):
+                    events.append(ThinkingDelta(text))
+                else:
+                    self._text.append(text)
+                    events.append(TextDelta(text))
+            self._finish = candidate.get("finishReason") or self._finish
+        blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
+        if blocked and self._finish is None:
+            self._finish = blocked
+        usage = chunk.get("usageMetadata")
+        if isinstance(usage, dict):
+            self._input, self._output = usage.get("promptTokenCount"), usage.get("candidatesTokenCount")
+        return events

@@ -1,0 +1,180 @@
+"""OpenAI Chat Completions, spoken by OpenAI and every OpenAI-compatible service.
+
+POST `{base_url}/chat/completions` with `stream: true` and
+`stream_options.include_usage`, so that a last chunk with `choices: []`
+carries the usage. A key, when there is one, goes in `Authorization:
+Bearer`; local servers (Ollama, LM Studio, llama.cpp) need none. A server
+that answers one JSON object instead of SSE is understood too. The
+non-standard `reasoning` (Ollama, OpenRouter) and `reasoning_content`
+(DeepSeek, vLLM) fields become `ThinkingDelta`s. Tool calls are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from app import errors
+from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
+from app.providers.base import ChatRequest, Event, Finish, TextDelta, ThinkingDelta, Usage
+
+if TYPE_CHECKING:
+    from httpx_sse import ServerSentEvent
+
+    from app.config import OpenAIProviderConfig
+
+# ChatRequest.options -> Chat Completions fields. `top_k` and `thinking_budget`
+# have no equivalent there and are dropped; `max_tokens` is renamed for
+# api.openai.com, whose reasoning models refuse the old name.
+_OPTIONS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "seed": "seed",
+    "stop": "stop",
+    "presence_penalty": "presence_penalty",
+    "frequency_penalty": "frequency_penalty",
+    "reasoning_effort": "reasoning_effort",
+}
+_OPENAI_HOST = "api.openai.com"
+
+
+class OpenAIProvider:
+    """A provider of kind `openai`.
+
+    Args:
+        name: the provider's name in config.yaml (used in messages).
+        config: its entry in config.yaml.
+        key: the API key, or None for servers that need none.
+        client: the shared HTTP client.
+        policy: overrides the client's retry policy.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: OpenAIProviderConfig,
+        key: str | None,
+        client: httpx.AsyncClient,
+        *,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.client = client
+        self.url = config.base_url.rstrip("/") + "/chat/completions"
+        self._key = key
+        self._policy = policy
+
+    def __repr__(self) -> str:
+        return f"OpenAIProvider({self.name!r}, {self.config.base_url!r})"
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
+        endpoint = Endpoint(self.name, self.url, request.model_id, self.config.key, self._key is not None, self._key)
+        headers = {"content-type": "application/json"}
+        if self._key:
+            headers["authorization"] = f"Bearer {self._key}"
+        headers.update(self.config.headers)
+        body = chat_body(request, max_tokens_field=_max_tokens_field(self.config.base_url))
+        return stream_answer(
+            self.client, endpoint, headers=headers, body=body, parser=ChatParser(endpoint), policy=self._policy
+        )
+
+
+def _max_tokens_field(base_url: str) -> str:
+    try:
+        host = httpx.URL(base_url).host
+    except httpx.InvalidURL:
+        return "max_tokens"
+    return "max_completion_tokens" if host == _OPENAI_HOST else "max_tokens"
+
+
+def chat_body(request: ChatRequest, max_tokens_field: str = "max_tokens") -> dict[str, Any]:
+    """The JSON body of a streaming Chat Completions request."""
+    messages = [{"role": "system", "content": request.system}] if request.system else []
+    messages += [{"role": m.role, "content": m.content} for m in request.messages]
+    body: dict[str, Any] = {
+        "model": request.model_id,
+        "messages": messages,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    for ours, theirs in _OPTIONS.items():
+        if request.options.get(ours) is not None:
+            body[theirs] = request.options[ours]
+    if request.options.get("max_tokens") is not None:
+        body[max_tokens_field] = request.options["max_tokens"]
+    return body
+
+
+class ChatParser:
+    """Chat Completions chunks (or one whole completion) to events, for one answer."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+        self._text: list[str] = []
+        self._finish: str | None = None
+        self._usage: Usage | None = None
+        self._done = False
+
+    @property
+    def partial(self) -> str:
+        return "".join(self._text)
+
+    def feed_sse(self, event: ServerSentEvent) -> list[Event]:
+        data = event.data.strip()
+        if data == "[DONE]":
+            self._done = True
+            return []
+        if not data:
+            return []
+        chunk = load_json_chunk(self._endpoint, data)
+        if event.event == "error":  # some servers name the event instead of nesting `error`
+            raise in_band_error(self._endpoint, chunk if "error" in chunk else {"error": chunk})
+        return self._chunk(chunk, "delta")
+
+    def feed_json(self, body: Any) -> list[Event]:
+        if not isinstance(body, dict) or not ("choices" in body or "error" in body):
+            raise errors.StreamError(f"{self._endpoint.provider} answered JSON that is not a chat completion")
+        self._done = True
+        return self._chunk(body, "message")
+
+    def finish(self) -> list[Event]:
+        if self._finish is None and not self._done:
+            raise errors.StreamError(f"{self._endpoint.provider}'s answer stopped before it was complete")
+        closing: list[Event] = [self._usage] if self._usage else []
+        return [*closing, Finish(self._finish)]
+
+    def _chunk(self, chunk: Any, field: str) -> list[Event]:
+        if not isinstance(chunk, dict):
+            raise errors.StreamError(f"{self._endpoint.provider} sent a chunk that is not a JSON object")
+        if chunk.get("error"):
+            raise in_band_error(self._endpoint, chunk)
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self._usage = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+        events: list[Event] = []
+        for choice in chunk.get("choices") or ():
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                continue
+            part = choice.get(field) or {}
+            thought = part.get("reasoning_content") or part.get("reasoning")
+            if isinstance(thought, str) and thought:
+                events.append(ThinkingDelta(thought))
+            text = _content_text(part.get("content"))
+            if text:
+                self._text.append(text)
+                events.append(TextDelta(text))
+            if choice.get("finish_reason"):
+                self._finish = choice["finish_reason"]
+        return events
+
+
+def _content_text(content: Any) -> str:
+    """`content` as text: a string, or the text parts of a list (some servers send parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return ""

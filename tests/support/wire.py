@@ -1,0 +1,124 @@
+"""The three wire formats as SSE events, for the loopback server and for tests.
+
+Each builder streams a text one word-sized token per event, the way the
+services frame them (see ../shared/fixtures/providers for real recordings).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_TOKEN = re.compile(r"\S+\s*|\s+")
+_LOREM = (
+    "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore "
+    "magna aliqua ut enim ad minim veniam quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo"
+).split()
+
+
+def split_tokens(text: str) -> list[str]:
+    """`text` cut into word-sized pieces that join back into it exactly."""
+    return _TOKEN.findall(text)
+
+
+def lorem(n_tokens: int) -> str:
+    """A deterministic text of exactly `n_tokens` pieces for `split_tokens`."""
+    return " ".join(_LOREM[i % len(_LOREM)] for i in range(n_tokens))
+
+
+def _data(payload: Any, event: str | None = None, newline: str = "\n") -> str:
+    head = f"event: {event}{newline}" if event else ""
+    return f"{head}data: {json.dumps(payload)}{newline}{newline}"
+
+
+def openai_events(text: str, *, thinking: str = "", finish: str = "stop", input_tokens: int = 10) -> list[str]:
+    """Chat Completions chunks streaming `text`, then usage, then `[DONE]`."""
+    base = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": "test-model"}
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+        return _data({**base, "choices": [choice], "usage": None})
+
+    tokens = split_tokens(text)
+    events = [chunk({"role": "assistant", "content": ""})]
+    events += [chunk({"reasoning": piece}) for piece in split_tokens(thinking)]
+    events += [chunk({"content": piece}) for piece in tokens]
+    events.append(chunk({}, finish))
+    produced = len(tokens)
+    usage = {"prompt_tokens": input_tokens, "completion_tokens": produced, "total_tokens": input_tokens + produced}
+    events.append(_data({**base, "choices": [], "usage": usage}))
+    events.append("data: [DONE]\n\n")
+    return events
+
+
+def anthropic_events(text: str, *, thinking: str = "", finish: str = "end_turn", input_tokens: int = 10) -> list[str]:
+    """Messages stream events for `text` (after a thinking block when `thinking` is given)."""
+    tokens = split_tokens(text)
+    message = {"id": "msg_test", "type": "message", "role": "assistant", "model": "test-model", "content": []}
+    start = {**message, "stop_reason": None, "usage": {"input_tokens": input_tokens, "output_tokens": 1}}
+    events = [_data({"type": "message_start", "message": start}, "message_start")]
+    index = 0
+    if thinking:
+        events.append(_block_start(0, {"type": "thinking", "thinking": ""}))
+        for piece in split_tokens(thinking):
+            events.append(_block_delta(0, {"type": "thinking_delta", "thinking": piece}))
+        events.append(_block_delta(0, {"type": "signature_delta", "signature": "c2lnbmF0dXJl"}))
+        events.append(_data({"type": "content_block_stop", "index": 0}, "content_block_stop"))
+        index = 1
+    events.append(_block_start(index, {"type": "text", "text": ""}))
+    events.append(_data({"type": "ping"}, "ping"))
+    events += [_block_delta(index, {"type": "text_delta", "text": piece}) for piece in tokens]
+    events.append(_data({"type": "content_block_stop", "index": index}, "content_block_stop"))
+    delta = {"type": "message_delta", "delta": {"stop_reason": finish, "stop_sequence": None}}
+    events.append(_data({**delta, "usage": {"output_tokens": len(tokens)}}, "message_delta"))
+    events.append(_data({"type": "message_stop"}, "message_stop"))
+    return events
+
+
+def _block_start(index: int, block: dict[str, Any]) -> str:
+    return _data({"type": "content_block_start", "index": index, "content_block": block}, "content_block_start")
+
+
+def _block_delta(index: int, delta: dict[str, Any]) -> str:
+    return _data({"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta")
+
+
+def gemini_events(
+    text: str, *, thinking: str = "", finish: str = "STOP", input_tokens: int = 10, crlf: bool = True
+) -> list[str]:
+    """streamGenerateContent?alt=sse chunks for `text`, CRLF-separated like Google's."""
+    newline = "\r\n" if crlf else "\n"
+    parts = [{"text": piece, "thought": True} for piece in split_tokens(thinking)]
+    parts += [{"text": piece} for piece in split_tokens(text)]
+    events, produced = [], 0
+    for i, part in enumerate(parts or [{"text": ""}]):
+        produced += 0 if part.get("thought") else 1
+        candidate: dict[str, Any] = {"content": {"parts": [part], "role": "model"}, "index": 0}
+        if i == max(len(parts), 1) - 1:
+            candidate["finishReason"] = finish
+        usage = {"promptTokenCount": input_tokens, "candidatesTokenCount": produced}
+        events.append(_data({"candidates": [candidate], "usageMetadata": usage}, newline=newline))
+    return events
+
+
+WIRE = {"openai": openai_events, "anthropic": anthropic_events, "gemini": gemini_events}
+
+
+def kind_for_path(path: str) -> str:
+    """The wire format a request path asks for."""
+    if ":streamGenerateContent" in path or ":generateContent" in path:
+        return "gemini"
+    if path.rstrip("/").endswith("/messages"):
+        return "anthropic"
+    return "openai"
+
+
+def answer_start(kind: str, thinking: str) -> int:
+    """How many events come before the first answer token."""
+    thoughts = len(split_tokens(thinking))
+    if kind == "openai":
+        return 1 + thoughts  # the role chunk, then reasoning
+    if kind == "anthropic":  # message_start, [thinking block], text block start, ping
+        return 3 + (thoughts + 3 if thinking else 0)
+    return thoughts
