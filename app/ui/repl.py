@@ -16,9 +16,10 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from prompt_toolkit import PromptSession
+from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.patch_stdout import patch_stdout
@@ -85,10 +86,10 @@ class Repl:
         input/output: prompt-toolkit's, for tests (pipe input, dummy output).
     """
 
-    def __init__(self, chat: Chat, console, history_path=None, vi_mode: bool = False,
+    def __init__(self, chat: Chat, console=None, history_path=None, vi_mode: bool = False,
                  input=None, output=None, greeting: list[str] | None = None) -> None:
         self.chat = chat
-        self.console = console
+        self._console = console
         self.registry = build_registry()
         self.greeting = greeting or []
         self._next_default = ""
@@ -111,7 +112,22 @@ class Repl:
             output=output,
         )
         state["session"] = self.session
-        self._password_session: PromptSession = PromptSession(input=input, output=output)
+        self._io = (input, output)
+        self._plain_session: PromptSession | None = None
+
+    @property
+    def plain_session(self) -> PromptSession:
+        """A prompt with no history and no completion: for passwords and confirmations."""
+        if self._plain_session is None:
+            self._plain_session = PromptSession(input=self._io[0], output=self._io[1])
+        return self._plain_session
+
+    @property
+    def console(self):
+        """The rich console answers are shown on, built on first use so that rich loads after the prompt."""
+        if self._console is None:
+            self._console = make_console()
+        return self._console
 
     @classmethod
     def from_context(cls, ctx: Context) -> Repl:
@@ -127,8 +143,7 @@ class Repl:
             from app.commands.conversations import resume
 
             greeting.append(resume(chat, ctx.args.resume))
-        return cls(chat, make_console(), history_path=home / "input_history", vi_mode=config.ui.vi_mode,
-                   greeting=greeting)
+        return cls(chat, history_path=home / "input_history", vi_mode=config.ui.vi_mode, greeting=greeting)
 
     # --- the loop ------------------------------------------------------------------
 
@@ -146,8 +161,11 @@ class Repl:
         return [("class:bottom-toolbar", f" {chat.model.name}{title} · {tokens:,} tokens · {cost} · {vault} ")]
 
     async def run(self) -> int:
-        for line in self.greeting:
-            self.console.print(line, style="chat.notice", highlight=False)
+        if self.greeting:
+            print_formatted_text(
+                FormattedText([("class:notice", line + "\n") for line in self.greeting]),
+                style=prompt_style(), output=self.session.output, end="",
+            )
         try:
             while True:
                 text = await self._read()
@@ -231,7 +249,7 @@ class Repl:
             self._next_default, self._pending_edit = result.text, result.message_index
             self.console.print("Edit the message and press Enter; the old branch is kept.", style="chat.notice")
         elif isinstance(result, r.Confirm):
-            answer = await self._password_session.prompt_async(f"{result.question} [y/N] ")
+            answer = await self.plain_session.prompt_async(f"{result.question} [y/N] ")
             if answer.strip().lower() in ("y", "yes"):
                 await self.show(await result.action())
             else:
@@ -271,7 +289,7 @@ class Repl:
         if not any(runtime.needs_password(m) for m in models):
             return
         for attempt in range(3):
-            password = await self._password_session.prompt_async("Vault password: ", is_password=True)
+            password = await self.plain_session.prompt_async("Vault password: ", is_password=True)
             try:
                 await asyncio.to_thread(runtime.keys.unlock, password)
                 return
@@ -326,11 +344,9 @@ def _quiet_terminal():
 
 
 def _open_store(home):
-    try:
-        from app.store import Store
-    except ModuleNotFoundError:
-        return None
-    return Store(home / "history.db")
+    from app.store import DB_NAME, Store
+
+    return Store(home / DB_NAME)
 
 
 def _greeting(chat: Chat) -> list[str]:

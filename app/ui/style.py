@@ -96,5 +96,6 @@ def prompt_style():
     return Style.from_dict({
         "prompt.model": "bold ansicyan",
         "prompt.arrow": "",
+        "notice": "ansicyan",
         "bottom-toolbar": "noreverse bg:ansibrightblack ansiwhite",
     })
