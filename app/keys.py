@@ -79,16 +79,24 @@ class KeyRing:
 
         Raises:
             KeyMissingError: neither the vault nor the env var has it.
-            VaultLockedError: the vault must be opened and no password can be had.
+            VaultLockedError: the vault must be opened, no password can be had,
+                and the env var is not set either.
             WrongPasswordError, VaultCorruptError: from the vault.
         """
         if spec is None:
             return None
+        has_env = bool(spec.env and self.env.get(spec.env))
         if spec.vault and self.vault.exists():
-            secrets = self._open()
-            if spec.vault in secrets:
-                return secrets[spec.vault]
-        if spec.env and self.env.get(spec.env):
+            try:
+                secrets = self._open()
+            except VaultLockedError:
+                # Nobody can be asked (a script, a pipe): the env var still serves.
+                if not has_env:
+                    raise
+            else:
+                if spec.vault in secrets:
+                    return secrets[spec.vault]
+        if has_env:
             return self.env[spec.env]
         fixes = [f"`orch vault set {spec.vault}`"] if spec.vault else []
         fixes += [f"set {spec.env}"] if spec.env else []

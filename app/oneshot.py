@@ -40,34 +40,60 @@ async def _with_cleanup(runtime: Runtime, work) -> int:
         await runtime.aclose()
 
 
+class _CoalescingWriter:
+    """Writes text as it comes, flushing at most every `interval` seconds.
+
+    A burst of tokens costs one write to the pipe instead of one each, and
+    no text waits longer than `interval` to be flushed.
+    """
+
+    def __init__(self, out, interval: float = 0.02) -> None:
+        self.out = out
+        self.interval = interval
+        self._pending: asyncio.TimerHandle | None = None
+        self.wrote_any = False
+        self.ends_with_newline = True
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+        self.wrote_any = True
+        self.ends_with_newline = text.endswith("\n")
+        if self._pending is None:
+            self._pending = asyncio.get_running_loop().call_later(self.interval, self.flush)
+
+    def flush(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        self.out.flush()
+
+    def end(self) -> None:
+        """Flush, ending the last line if the answer did not."""
+        if self.wrote_any and not self.ends_with_newline:
+            self.out.write("\n")
+        self.flush()
+
+
 async def _stream_plain(runtime: Runtime, model, messages, system, options) -> int:
-    out = sys.stdout
-    wrote_any = False
-    ends_with_newline = True
+    out = _CoalescingWriter(sys.stdout)
     try:
         async with asyncio.timeout(runtime.config.network.timeout_s):
             async for event in runtime.stream(model, messages, system, options):
                 if isinstance(event, TextDelta) and event.text:
                     out.write(event.text)
-                    out.flush()
-                    wrote_any = True
-                    ends_with_newline = event.text.endswith("\n")
     except asyncio.TimeoutError:
-        _end_line(out, wrote_any and not ends_with_newline)
+        out.end()
         raise errors.TimeoutError(
             f"no complete answer from {model.name} within {runtime.config.network.timeout_s:g} s",
             "Raise network.timeout_s in config.yaml for long answers.",
         ) from None
     except OrchError as exc:
-        _end_line(out, wrote_any and not ends_with_newline)
-        if isinstance(exc, ProviderError) and wrote_any:
+        out.end()
+        if isinstance(exc, ProviderError) and out.wrote_any:
             exc.hint = (exc.hint + " " if exc.hint else "") + "The partial answer above was kept."
         raise
-    _end_line(out, wrote_any and not ends_with_newline)
+    except BaseException:
+        out.end()
+        raise
+    out.end()
     return EXIT_OK
-
-
-def _end_line(out, needed: bool) -> None:
-    if needed:
-        out.write("\n")
-        out.flush()

@@ -94,7 +94,7 @@ def test_asked_once_per_session(vault):
 
 
 def test_locked_vault_and_nobody_to_ask(vault):
-    ring = KeyRing(vault, password_source=None, env={"OPENAI_API_KEY": ENV_KEY})
+    ring = KeyRing(vault, password_source=None, env={})
     with pytest.raises(VaultLockedError, match=PASSWORD_ENV):
         ring.get("openai", OPENAI)
 
@@ -181,3 +181,13 @@ def test_repr_shows_no_key(vault):
     ring.get("openai", OPENAI)
     assert VAULT_KEY not in repr(ring)
     assert "unlocked=True" in repr(ring)
+
+
+def test_a_locked_vault_that_cannot_be_asked_falls_back_to_the_env_var(world, make_vault):
+    make_vault(world.vault_path, "correct horse", {"anthropic": "sk-ant-from-vault"})
+    spec = KeySpec(vault="openai", env="OPENAI_API_KEY")
+    ring = KeyRing(Vault(world.vault_path), password_source=None, env={"OPENAI_API_KEY": "sk-from-env"})
+    assert ring.get("openai", spec) == "sk-from-env"
+    bare = KeyRing(Vault(world.vault_path), password_source=None, env={})
+    with pytest.raises(VaultLockedError):
+        bare.get("openai", spec)

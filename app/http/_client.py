@@ -58,6 +58,28 @@ class RetryPolicy:
         return self.backoff_s(retry)
 
 
+class _TransportPerScheme(httpx.AsyncBaseTransport):
+    """The default transport, built per URL scheme on first use.
+
+    A plain-http request (Ollama, LM Studio, a server on this machine) never
+    involves TLS, so it does not pay for loading the CA bundle (~35 ms).
+    """
+
+    def __init__(self) -> None:
+        self._transports: dict[str, httpx.AsyncHTTPTransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        scheme = request.url.scheme
+        transport = self._transports.get(scheme)
+        if transport is None:
+            transport = self._transports[scheme] = httpx.AsyncHTTPTransport(verify=scheme == "https")
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in self._transports.values():
+            await transport.aclose()
+
+
 class OrchClient(httpx.AsyncClient):
     """The process's `httpx.AsyncClient`, carrying the retry policy adapters follow."""
 
@@ -97,7 +119,7 @@ def create_client(
         trust_env=True,
         follow_redirects=False,
         headers={"user-agent": f"orch/{__version__}"},
-        transport=transport,
+        transport=transport or _TransportPerScheme(),
         mounts={f"all://{host}": None for host in ("localhost", "127.0.0.1", "[::1]")},
     )
 
