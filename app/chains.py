@@ -343,5 +343,6 @@ async def run_chain(
     finally:
         run.seconds = time.monotonic() - started
     outputs = [run.results[sid].output for sid in plan.output]
-    run.output = outputs[0] if len(outputs) == 1 else "\n\n".join(o for o in outputs if o.strip())
+    # A list names alternatives (branches of which one runs, or a fallback): the first non-empty wins.
+    run.output = next((o for o in outputs if o.strip()), outputs[0] if outputs else "")
     return run

@@ -157,8 +157,9 @@ class ChainConfig(_Strict):
 
     `variables` declares the `KEY=VALUE` pairs a run may be given, each with
     its default (null: the run must give it). `output` names the step whose
-    output is the chain's (default: the last step), or a list of steps whose
-    non-empty outputs are joined (for branches of which only one runs).
+    output is the chain's (default: the last step), or a list of steps of
+    which the first non-empty output is the chain's (branches of which only
+    one runs, or a step and its fallback).
     """
 
     description: str | None = None

@@ -207,7 +207,8 @@ async def test_parallel_loopback_steps_overlap(tmp_path: Path, llm_server: LLMSe
             output: [a, b, c]
         """, server=llm_server)  # fmt: skip
     assert time.monotonic() - started < 0.8  # 0.9 s one after the other
-    assert result.output == "slow answer\n\nslow answer\n\nslow answer"
+    assert result.output == "slow answer"  # the first non-empty of [a, b, c]
+    assert [result.results[s].output for s in "abc"] == ["slow answer"] * 3
 
 
 async def test_a_failing_step_cancels_the_running_ones_names_itself_and_keeps_outputs(
@@ -254,3 +255,18 @@ async def test_cancelling_the_run_cancels_every_step(tmp_path: Path) -> None:
         await task
     assert sorted(e.step for e in events if isinstance(e, StepCancelled)) == ["a", "b", "c"]
     assert not any(isinstance(e, (StepDone, StepFailed)) for e in events)
+
+
+async def test_an_output_list_takes_the_first_non_empty_output(tmp_path: Path) -> None:
+    chains_yaml = """
+        chains:
+          c:
+            steps:
+              - {id: draft, needs: [], prompt: "draft {{ input }}"}
+              - {id: fix, needs: [draft], when: {step: draft, contains: "broken"}, prompt: "fixed {{ input }}"}
+            output: [fix, draft]
+        """
+    fixed, _ = await run(tmp_path, chains_yaml, input="broken thing")
+    assert fixed.output == "fixed broken thing"
+    kept, _ = await run(tmp_path, chains_yaml, input="fine thing")
+    assert kept.output == "draft fine thing"
