@@ -45,7 +45,7 @@ from app.chain_plan import (
 )
 from app.config import Config, ModelConfig
 from app.errors import ChainError, ConfigError, OrchError, ProviderError, UsageError
-from app.providers.base import Answer, Message, TextDelta
+from app.providers.base import Answer, Message, TextDelta, close_stream
 
 if TYPE_CHECKING:
     from app.runtime import Runtime
@@ -223,12 +223,7 @@ async def stream_answer(
         exc.partial = exc.partial or answer.text
         raise
     finally:
-        aclose = getattr(stream, "aclose", None)
-        if aclose is not None:
-            try:
-                await aclose()
-            except Exception:
-                pass
+        await close_stream(stream)
 
 
 class _Execution:

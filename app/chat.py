@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from app.config import ModelConfig
 from app.errors import ProviderError, UsageError
-from app.providers.base import Answer, Event, Message
+from app.providers.base import Answer, Event, Message, close_stream
 from app.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ class Chat:
             status = "interrupted"
             raise
         finally:
-            await _close(stream)
+            await close_stream(stream)
             self._keep(model, answer, status, time.monotonic() - started)
 
     def add_answer(self, message: ChatMessage, *, counted: bool = True) -> None:
@@ -258,12 +258,3 @@ class Chat:
             status=message.status,
         )
         message.id = stored.id
-
-
-async def _close(stream: AsyncIterator[Event]) -> None:
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        try:
-            await aclose()
-        except Exception:
-            pass

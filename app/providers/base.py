@@ -107,3 +107,13 @@ async def collect(events: AsyncIterator[Event]) -> Answer:
     async for event in events:
         answer.add(event)
     return answer
+
+
+async def close_stream(events: AsyncIterator[Event]) -> None:
+    """Close a stream that may have been left half-read, ignoring errors while closing."""
+    aclose = getattr(events, "aclose", None)
+    if aclose is not None:
+        try:
+            await aclose()
+        except Exception:
+            pass
