@@ -37,12 +37,20 @@ class Runtime:
     def provider(self, model: ModelConfig) -> Provider:
         """The adapter for `model`'s provider, built (and its key found) on first use."""
         name = model.provider
+        if self._holds_vault_keys() and not self.keys.unlocked:
+            # The vault locked itself (idle) since these adapters got their keys: they go too.
+            self.forget_keys()
         if name not in self._providers:
             config = self.config.providers[name]
             key = self.keys.get(name, config.key)
             client = None if config.kind == "echo" else self.client()
             self._providers[name] = create_provider(name, config, key, client)
         return self._providers[name]
+
+    def _holds_vault_keys(self) -> bool:
+        return any(
+            (key := self.config.providers[n].key) is not None and key.vault is not None for n in self._providers
+        )
 
     def client(self) -> httpx.AsyncClient:
         if self._client is None:

@@ -122,3 +122,48 @@ def test_a_provider_failure_is_shown_and_the_repl_goes_on(orch, server):
     term.wait_for("recovered")
     term.enter("/exit")
     assert term.wait_exit() == 0
+
+
+def test_the_vault_password_is_asked_hidden_on_the_first_request_that_needs_it(
+    world, server, orch_command, orch_env, make_vault
+):
+    make_vault(world.vault_path, "correct horse battery", {"local": "sk-loopback-secret-1234"})
+    cfg = {
+        "default_model": "keyed",
+        "network": {"max_retries": 0},
+        "providers": {
+            "local": {**server.provider_config("openai"), "key": {"vault": "local"}},
+            "echo": {"kind": "echo"},
+        },
+    }
+    models = {"models": [{"name": "keyed", "provider": "local", "id": "k"},
+                         {"name": "echo", "provider": "echo", "id": "echo"}]}
+    (world.root / "config.yaml").write_text(yaml.safe_dump(cfg))
+    (world.root / "models.yaml").write_text(yaml.safe_dump(models))
+    server.default = WireAnswer("unlocked and answered")
+    term = Terminal([*orch_command, "--config", str(world.root / "config.yaml")], orch_env({"TERM": "xterm"}))
+    try:
+        screen = term.wait_for("keyed>")
+        assert "Vault password" not in screen  # not asked at start
+        term.enter("hello")
+        term.wait_for("Vault password:")
+        term.enter("correct horse battery")
+        screen = term.wait_for("unlocked and answered")
+        assert "correct horse battery" not in screen  # typed hidden
+        assert server.requests[0].headers["authorization"] == "Bearer sk-loopback-secret-1234"
+        term.wait_for("vault unlocked")  # the toolbar tells
+        term.enter("/lock")
+        term.wait_for("vault locked;")
+        term.enter("again")
+        term.wait_for("Vault password:")
+        term.enter("wrong password here")
+        term.wait_for("wrong vault password, try again")
+        term.enter("correct horse battery")
+        term.wait_for("keyed · ", timeout=10)
+        term.enter("/exit")
+        assert term.wait_exit() == 0
+    finally:
+        term.close()
+    history = (world.home / "input_history").read_text()
+    assert "correct horse" not in history and "hello" in history
+    assert "sk-loopback-secret" not in term.transcript.decode(errors="replace")

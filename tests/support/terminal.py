@@ -40,6 +40,9 @@ class Terminal:
                 return
             self.transcript += data
             self.stream.feed(data)
+            if b"\x1b[6n" in data:  # a cursor position request: answer as a real terminal does
+                cursor = self.screen.cursor
+                self.child.send(f"\x1b[{cursor.y + 1};{cursor.x + 1}R")
             if time.monotonic() >= deadline:
                 return
 
