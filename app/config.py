@@ -428,8 +428,19 @@ def check(config_path: Path) -> CheckResult:
             cfg_report.add(("default_model",), f"default_model '{default_model}' is not in {models_path.name}{hint}")
 
     if config is None or models is None or problems:
-        return CheckResult(None, sources, problems)
+        return CheckResult(None, sources, _in_file_order(problems))
     return CheckResult(config.model_copy(update={"models": models.models}), sources, problems)
+
+
+def _in_file_order(problems: list[str]) -> list[str]:
+    """Problems sorted by file, then line (each reads `file:line: message`)."""
+
+    def position(problem: str) -> tuple[str, int]:
+        path, _, rest = problem.partition(":")
+        line = rest.split(":", 1)[0]
+        return path, int(line) if line.isdigit() else 0
+
+    return sorted(problems, key=position)
 
 
 def _salvage_models(raw: dict) -> tuple[list[tuple[int, ModelConfig]] | None, set[str]]:

@@ -315,3 +315,14 @@ def test_options_merge_and_validate():
         base.merged({"temperature": 9})
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         base.merged({"tempreature": 0.1})
+
+
+def test_problems_are_listed_in_file_and_line_order(tmp_path):
+    (tmp_path / "config.yaml").write_text(
+        "default_model: nope\nproviders: {echo: {kind: echo, bogus: 1}}\nnetwork: {timeout_s: -1}\n"
+    )
+    (tmp_path / "models.yaml").write_text("models:\n  - {name: a, provider: ech, id: x}\n")
+    problems = config_module.check(tmp_path / "config.yaml").problems
+    positions = [(p.split(":")[0], int(p.split(":")[1])) for p in problems]
+    assert positions == sorted(positions)
+    assert [line for _, line in positions] == [1, 2, 3, 2]
