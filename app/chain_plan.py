@@ -40,9 +40,9 @@ class Problem:
     message: str
 
     def format(self, path: Path | None = None, lines: dict[tuple, int] | None = None) -> str:
-        from app.config import _line_for
+        from app.config import line_for
 
-        where = f"{path}:{_line_for(self.loc, lines or {})}: " if path is not None else ""
+        where = f"{path}:{line_for(self.loc, lines or {})}: " if path is not None else ""
         step = f", step '{self.step}'" if self.step else ""
         return f"{where}chain '{self.chain}'{step}: {self.message}"
 
@@ -151,17 +151,17 @@ def format_problems(
     problems: Sequence[Problem], path: Path | None = None, lines: dict[tuple, int] | None = None
 ) -> list[str]:
     """`problems` as lines for the user, in the order of the file."""
-    from app.config import _line_for
+    from app.config import line_for
 
-    ordered = sorted(problems, key=lambda p: _line_for(p.loc, lines or {}))
+    ordered = sorted(problems, key=lambda p: line_for(p.loc, lines or {}))
     return [p.format(path, lines) for p in ordered]
 
 
 def _config_lines(path: Path) -> dict[tuple, int]:
-    from app.config import _load_with_lines
+    from app.config import load_with_lines
 
     try:
-        return _load_with_lines(path.read_text(encoding="utf-8"))[1]
+        return load_with_lines(path.read_text(encoding="utf-8"))[1]
     except Exception:  # the file changed under us; problems then point at line 1
         return {}
 

@@ -1,4 +1,4 @@
-"""config.yaml and models.yaml: schema, discovery and problems with file:line.
+"""Finding the configuration files, and reading them with every problem at file:line.
 
 Loading never stops at the first problem: `check` gathers every one, each as
 `file:line: what is wrong`, so that `orch config check` can print them all.
@@ -11,200 +11,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from app.config._schema import Config, ModelConfig, Models, Sources
 from app.errors import ConfigError, UsageError
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class KeySpec(_Strict):
-    """Where a provider's key is found: the vault first, then the env var."""
-
-    vault: str | None = None
-    env: str | None = None
-
-
-class _HttpProvider(_Strict):
-    base_url: str
-    key: KeySpec | None = None
-    headers: dict[str, str] = {}
-
-
-class OpenAIProviderConfig(_HttpProvider):
-    kind: Literal["openai"]
-
-
-class AnthropicProviderConfig(_HttpProvider):
-    kind: Literal["anthropic"]
-    base_url: str = "https://api.anthropic.com"
-
-
-class GeminiProviderConfig(_HttpProvider):
-    kind: Literal["gemini"]
-    base_url: str = "https://generativelanguage.googleapis.com"
-
-
-class EchoProviderConfig(_Strict):
-    kind: Literal["echo"]
-    delay_s: float = Field(default=0.0, ge=0)
-    key: None = None
-
-
-ProviderConfig = Annotated[
-    OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig | EchoProviderConfig,
-    Field(discriminator="kind"),
-]
-
-
-class ModelOptions(_Strict):
-    """Sampling options a model may be given; `/set` and `-o` are checked against these."""
-
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, gt=0)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    top_k: int | None = Field(default=None, gt=0)
-    seed: int | None = None
-    stop: list[str] | None = None
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
-    thinking_budget: int | None = Field(default=None, ge=0)
-
-    def merged(self, overrides: Mapping[str, Any]) -> ModelOptions:
-        """These options with `overrides` on top, validated again."""
-        return ModelOptions.model_validate({**self.model_dump(exclude_none=True), **overrides})
-
-    def to_request(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
-
-
-class Pricing(_Strict):
-    """USD per million tokens."""
-
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-
-    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float:
-        return ((input_tokens or 0) * self.input + (output_tokens or 0) * self.output) / 1_000_000
-
-
-class ModelConfig(_Strict):
-    name: str
-    provider: str
-    id: str
-    aliases: list[str] = []
-    options: ModelOptions = ModelOptions()
-    pricing: Pricing | None = None
-    description: str | None = None
-
-
-class NetworkConfig(_Strict):
-    timeout_s: float = Field(default=120, gt=0)
-    connect_timeout_s: float = Field(default=10, gt=0)
-    read_timeout_s: float | None = Field(default=None, gt=0)
-    max_retries: int = Field(default=4, ge=0, le=20)
-
-
-class VaultConfig(_Strict):
-    path: str | None = None
-    idle_lock_minutes: float = Field(default=30, ge=0)
-
-
-class UIConfig(_Strict):
-    markdown: bool = True
-    code_theme: str = "monokai"
-    vi_mode: bool = False
-
-
-class WhenConfig(_Strict):
-    """A condition on an earlier step's output; exactly one test is given.
-
-    `contains` / `not_contains` look for a substring, `equals` compares the
-    output stripped of surrounding whitespace, `matches` is a regular
-    expression searched for (`re.search`; `(?i)` makes it ignore case).
-    """
-
-    step: str
-    contains: str | None = None
-    not_contains: str | None = None
-    equals: str | None = None
-    matches: str | None = None
-
-
-class StepConfig(_Strict):
-    """One step: a prompt template sent to a model.
-
-    `needs` unset means "the step before"; `needs: []` means "at once".
-    """
-
-    id: str
-    prompt: str
-    model: str | None = None
-    system: str | None = None
-    options: dict[str, Any] = {}
-    needs: list[str] | None = None
-    when: WhenConfig | None = None
-
-
-class ChainConfig(_Strict):
-    """A chain of steps.
-
-    `variables` declares the `KEY=VALUE` pairs a run may be given, each with
-    its default (null: the run must give it). `output` names the step whose
-    output is the chain's (default: the last step), or a list of steps of
-    which the first non-empty output is the chain's (branches of which only
-    one runs, or a step and its fallback).
-    """
-
-    description: str | None = None
-    variables: dict[str, str | None] = {}
-    steps: list[StepConfig] = Field(min_length=1)
-    output: str | list[str] | None = None
-
-
-class Config(_Strict):
-    default_model: str = "echo"
-    system_prompt: str | None = None
-    models_file: str | None = None
-    network: NetworkConfig = NetworkConfig()
-    vault: VaultConfig = VaultConfig()
-    ui: UIConfig = UIConfig()
-    providers: dict[str, ProviderConfig] = {}
-    chains: dict[str, ChainConfig] = {}
-    # Filled from models.yaml, not from config.yaml.
-    models: list[ModelConfig] = []
-
-    def find_model(self, name: str) -> ModelConfig:
-        """The model called `name` (or aliased so).
-
-        Raises:
-            UsageError: no such model, with the nearest names as a hint.
-        """
-        for model in self.models:
-            if name == model.name or name in model.aliases:
-                return model
-        known = [m.name for m in self.models] + [a for m in self.models for a in m.aliases]
-        near = difflib.get_close_matches(name, known, n=3)
-        hint = f"Did you mean {', '.join(near)}?" if near else "`orch models` lists the models."
-        raise UsageError(f"unknown model '{name}'", hint)
-
-
-class Models(_Strict):
-    models: list[ModelConfig] = []
-
-
-@dataclass(frozen=True)
-class Sources:
-    """Which files a configuration came from."""
-
-    config: Path
-    models: Path
 
 
 # --- discovery ----------------------------------------------------------------
@@ -216,10 +29,10 @@ def defaults_dir() -> Path:
     A built wheel carries them inside the package; a source checkout or an
     editable install reads the repo's top-level copies.
     """
-    packaged = Path(__file__).parent / "defaults"
+    packaged = Path(__file__).parent.parent / "defaults"
     if (packaged / "config.yaml").is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parent.parent.parent
 
 
 def discover(explicit: str | None = None, env: Mapping[str, str] = os.environ) -> Path:
@@ -261,7 +74,7 @@ class _LineLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """A safe loader whose node tree gives the line of every mapping key and list item."""
 
 
-def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
+def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
     loader = _LineLoader(text)
     try:
         node = loader.get_single_node()
@@ -289,7 +102,7 @@ def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
             _index_lines(item, path + (i,), lines)
 
 
-def _line_for(loc: tuple, lines: dict[tuple, int]) -> int:
+def line_for(loc: tuple, lines: dict[tuple, int]) -> int:
     """The line of the deepest part of `loc` that exists in the file.
 
     Pydantic locations can hold parts that are not in the YAML (a union's
@@ -313,7 +126,7 @@ class _FileReport:
         self.lines: dict[tuple, int] = {}
 
     def add(self, loc: tuple, message: str) -> None:
-        self.problems.append(f"{self.path}:{_line_for(loc, self.lines)}: {message}")
+        self.problems.append(f"{self.path}:{line_for(loc, self.lines)}: {message}")
 
     def parse(self) -> Any:
         try:
@@ -322,7 +135,7 @@ class _FileReport:
             self.problems.append(f"{self.path}: cannot read: {exc.strerror or exc}")
             return None
         try:
-            data, self.lines = _load_with_lines(text)
+            data, self.lines = load_with_lines(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else 1
@@ -476,7 +289,7 @@ def _check_models(provider_names: list[str] | None, entries: list[tuple[int, Mod
             if label in seen:
                 rep.add(loc, f"'{label}' is already used by the model at line {seen[label]}")
             else:
-                seen[label] = _line_for(("models", i), rep.lines)
+                seen[label] = line_for(("models", i), rep.lines)
 
 
 def load(explicit: str | None = None, env: Mapping[str, str] = os.environ) -> tuple[Config, Sources]:
