@@ -44,8 +44,11 @@ def _ids(chat: Chat, _: str = "") -> Iterable[str]:
     return [f"{c.id}\t{c.title or ''}" for c in chat.store.list_conversations(50)]
 
 
-def resume(chat: Chat, conversation: str | None) -> str:
-    """Load the named conversation (None: the most recent) into `chat`; returns a line to show."""
+def resume(chat: Chat, conversation: str | None, model: str | None = None) -> str:
+    """Load the named conversation (None: the most recent) into `chat`; returns a line to show.
+
+    The conversation goes on with the model it was started with, unless `model` (`orch -m`) is given.
+    """
     store = _store(chat)
     if conversation is None:
         latest = store.latest_conversation()
@@ -55,6 +58,8 @@ def resume(chat: Chat, conversation: str | None) -> str:
     else:
         found = store.find_conversation(conversation)
     chat.load(found.id)
+    if model:
+        chat.use_model(model)
     return f"resumed #{found.id} {found.title or ''} ({len(chat.messages)} messages, {chat.model.name})".replace("  ", " ")
 
 
@@ -69,8 +74,8 @@ def register(registry: Registry) -> None:
     @registry.command("save", help="title this conversation (conversations are always saved)", usage="[TITLE]",
                       group="conversations")
     async def save(chat: Chat, argument: str) -> Result:
-        conversation_id = _current_id(chat)
         store = _store(chat)
+        conversation_id = _current_id(chat)
         if argument:
             chat.title = store.rename(conversation_id, argument).title
         return Notice(f"saved as #{conversation_id} {chat.title or ''}".rstrip())

@@ -47,10 +47,15 @@ class CommandCompleter(Completer):
             candidates = list(command.complete(self.chat, argument))
         except Exception:
             return
-        for candidate in candidates:
-            value, _, meta = candidate.partition("\t")
-            # A candidate may complete the whole argument (a title with spaces) or its last word.
-            for typed in (argument, word):
-                if value.lower().startswith(typed.lower()) and value != typed:
-                    yield Completion(value, start_position=-len(typed), display_meta=meta or None)
-                    break
+        pairs = [candidate.partition("\t")[::2] for candidate in candidates]
+
+        def completes(value: str, typed: str) -> bool:
+            return value.lower().startswith(typed.lower()) and value != typed
+
+        # A candidate may complete the whole argument (a title with spaces) or else its last word;
+        # when some complete the whole argument, the last word alone is not offered (`/load apples a`
+        # must not offer `apricots` for the `a`).
+        typed = argument if any(completes(value, argument) for value, _ in pairs) else word
+        for value, meta in pairs:
+            if completes(value, typed):
+                yield Completion(value, start_position=-len(typed), display_meta=meta or None)

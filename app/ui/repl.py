@@ -26,7 +26,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 
 from app.chat import Chat
 from app.commands import build_registry
-from app.errors import EXIT_OK, OrchError, WrongPasswordError
+from app.errors import EXIT_OK, OrchError, VaultLockedError, WrongPasswordError
 from app.ui import present
 from app.ui.completer import CommandCompleter
 from app.ui.style import make_console, prompt_style
@@ -138,11 +138,12 @@ class Repl:
         store = _open_store(home)
         chat = Chat(runtime, runtime.model(ctx.args.model or config.default_model),
                     system=ctx.args.system if ctx.args.system is not None else config.system_prompt, store=store)
-        greeting = _greeting(chat)
+        resumed = []
         if store is not None and (ctx.args.resume_latest or ctx.args.resume):
             from app.commands.conversations import resume
 
-            greeting.append(resume(chat, ctx.args.resume))
+            resumed.append(resume(chat, ctx.args.resume, model=ctx.args.model))
+        greeting = _greeting(chat) + resumed  # after resuming: it names the model the prompt shows
         return cls(chat, history_path=home / "input_history", vi_mode=config.ui.vi_mode, greeting=greeting)
 
     # --- the loop ------------------------------------------------------------------
@@ -172,6 +173,7 @@ class Repl:
                 if text is None:
                     break
                 if not text.strip():
+                    self._cancel_edit()
                     continue
                 try:
                     await self.handle(text)
@@ -199,9 +201,16 @@ class Repl:
                     return await self.session.prompt_async(self.prompt_message, default=default, pre_run=pre_run)
             except KeyboardInterrupt:
                 default = ""
+                self._cancel_edit()
                 continue
             except EOFError:
                 return None
+
+    def _cancel_edit(self) -> None:
+        """Drop a pending `/edit` (Ctrl-C or an empty line at its prompt): the next line is a new message."""
+        if self._pending_edit is not None:
+            self._pending_edit = None
+            self.console.print("edit cancelled", style="chat.notice")
 
     async def handle(self, text: str) -> None:
         """Run one line of input: a slash-command or a message to the model."""
@@ -249,7 +258,10 @@ class Repl:
             self._next_default, self._pending_edit = result.text, result.message_index
             self.console.print("Edit the message and press Enter; the old branch is kept.", style="chat.notice")
         elif isinstance(result, r.Confirm):
-            answer = await self.plain_session.prompt_async(f"{result.question} [y/N] ")
+            try:
+                answer = await self.plain_session.prompt_async(f"{result.question} [y/N] ")
+            except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D mean no, and the session goes on
+                answer = ""
             if answer.strip().lower() in ("y", "yes"):
                 await self.show(await result.action())
             else:
@@ -289,7 +301,10 @@ class Repl:
         if not any(runtime.needs_password(m) for m in models):
             return
         for attempt in range(3):
-            password = await self.plain_session.prompt_async("Vault password: ", is_password=True)
+            try:
+                password = await self.plain_session.prompt_async("Vault password: ", is_password=True)
+            except (KeyboardInterrupt, EOFError):
+                raise VaultLockedError("the vault stays locked; nothing was sent", "/retry asks again.") from None
             try:
                 await asyncio.to_thread(runtime.keys.unlock, password)
                 return
