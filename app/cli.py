@@ -235,7 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`orch ... | head`): not our failure.
+        # The reader went away (`orch ... | head`): not our failure. What stdout still
+        # buffers goes nowhere, so that flushing it at exit cannot fail (exit 120) either.
+        _discard_stdout()
         sys.stderr.close()
         return 0
     except Exception as exc:
@@ -244,6 +246,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"orch: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("Set ORCH_DEBUG=1 to see the traceback, and please report it.", file=sys.stderr)
         return 1
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test's capture)
+        pass
 
 
 def report(exc: OrchError) -> None:

@@ -21,8 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from app.vault import KdfParams, Vault
+
+# Property tests check what is computed, not how fast: no per-example deadline
+# (200 ms by default) and no complaint about slow data generation, either of
+# which a loaded CI machine can trip at random.
+settings.register_profile("orch", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("orch")
 
 # Argon2id parameters small enough for unit tests (~1 ms a derivation).
 FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)

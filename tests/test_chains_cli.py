@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -146,10 +145,9 @@ def test_ctrl_c_cancels_the_chain_and_exits_130(config_path: Path, orch_command:
     try:
         assert child.stderr is not None
         line = child.stderr.readline().decode()
-        assert line.startswith("[crawl] running"), line
-        time.sleep(0.1)
+        assert line.startswith("[crawl] running"), line  # the chain runs: Ctrl-C now cancels it
         os.kill(child.pid, signal.SIGINT)
-        rc = child.wait(10)
+        rc = child.wait(60)
         err = child.stderr.read().decode()
     finally:
         if child.poll() is None:

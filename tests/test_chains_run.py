@@ -7,7 +7,9 @@ need timing, failures or a look at the requests use the loopback server.
 from __future__ import annotations
 
 import asyncio
-import time
+import dataclasses
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,18 +31,26 @@ from tests.support.chain_world import load_config, make_runtime, write_config
 from tests.support.llm_server import (
     LLMServer,
     Reply,
+    ServedRequest,
     WireAnswer,
     llm_server_fixture,  # noqa: F401  (the `llm_server` fixture)
 )
 
 
-async def run(tmp_path: Path, chains_yaml: str, name: str = "c", input: str = "hello", *, server=None, **kwargs):
-    """Run chain `name` of `chains_yaml`; returns (run, events)."""
+async def run(tmp_path: Path, chains_yaml: str, name: str = "c", input: str = "hello", *, server=None,
+              watch: Callable[[ChainEvent], None] | None = None, **kwargs):  # fmt: skip
+    """Run chain `name` of `chains_yaml`; returns (run, events). `watch` sees each event as it comes."""
     config, _ = load_config(write_config(tmp_path, chains_yaml, loopback=server))
     runtime = make_runtime(config, tmp_path)
     events: list[ChainEvent] = []
+
+    def listener(event: ChainEvent) -> None:
+        events.append(event)
+        if watch is not None:
+            watch(event)
+
     try:
-        result = await run_chain(runtime, plan_chain(config, name), input, listener=events.append, **kwargs)
+        result = await run_chain(runtime, plan_chain(config, name), input, listener=listener, **kwargs)
     finally:
         await runtime.aclose()
     return result, events
@@ -75,7 +85,6 @@ async def test_a_linear_chain_feeds_each_step_the_one_before(tmp_path: Path) -> 
 
 async def test_independent_steps_run_concurrently(tmp_path: Path) -> None:
     # `slow` waits 0.05 s a word: each of these steps takes ~0.2 s.
-    started = time.monotonic()
     result, events = await run(tmp_path, """
         chains:
           c:
@@ -85,10 +94,13 @@ async def test_independent_steps_run_concurrently(tmp_path: Path) -> None:
               - {id: c, model: slow, needs: [], prompt: "one two three four"}
               - {id: join, needs: [a, b, c], prompt: "{{ steps.a }}|{{ steps.b }}|{{ steps.c }}"}
         """)  # fmt: skip
-    elapsed = time.monotonic() - started
-    assert elapsed < 0.45, elapsed  # one after the other would be 0.6 s
     starts = [e.step for e in events if isinstance(e, StepStarted)]
     assert starts[:3] == ["a", "b", "c"] and starts[3] == "join"
+    # All three ran at once: each started before any of them ended (one after the other, a ends before b starts).
+    independent = {"a", "b", "c"}
+    last_start = max(i for i, e in enumerate(events) if isinstance(e, StepStarted) and e.step in independent)
+    first_end = min(i for i, e in enumerate(events) if isinstance(e, StepDone) and e.step in independent)
+    assert last_start < first_end
     assert result.output == "|".join(["one two three four"] * 3)
 
 
@@ -195,8 +207,16 @@ async def test_per_step_model_system_and_options_reach_the_model(tmp_path: Path,
 
 
 async def test_parallel_loopback_steps_overlap(tmp_path: Path, llm_server: LLMServer) -> None:
-    llm_server.default = WireAnswer("slow answer", ttft_s=0.3)
-    started = time.monotonic()
+    # No answer goes out before all three requests are in: one after the other, the first
+    # would wait for ever (and the step fail on its read timeout).
+    all_in = threading.Event()
+
+    def answer(request: ServedRequest) -> Reply:
+        if len(llm_server.requests) >= 3:
+            all_in.set()
+        return dataclasses.replace(WireAnswer("slow answer")(request), gate=all_in)
+
+    llm_server.default = answer
     result, _ = await run(tmp_path, """
         chains:
           c:
@@ -206,7 +226,7 @@ async def test_parallel_loopback_steps_overlap(tmp_path: Path, llm_server: LLMSe
               - {id: c, model: loop3, needs: [], prompt: "{{ input }}"}
             output: [a, b, c]
         """, server=llm_server)  # fmt: skip
-    assert time.monotonic() - started < 0.8  # 0.9 s one after the other
+    assert len(llm_server.requests) == 3
     assert result.output == "slow answer"  # the first non-empty of [a, b, c]
     assert [result.results[s].output for s in "abc"] == ["slow answer"] * 3
 
@@ -214,18 +234,25 @@ async def test_parallel_loopback_steps_overlap(tmp_path: Path, llm_server: LLMSe
 async def test_a_failing_step_cancels_the_running_ones_names_itself_and_keeps_outputs(
     tmp_path: Path, llm_server: LLMServer
 ) -> None:
+    # The failure comes once `long` has streamed some text; `long` would take 10 s in all.
+    long_has_text = threading.Event()
+
+    def watch(event: ChainEvent) -> None:
+        if isinstance(event, StepText) and event.step == "long":
+            long_has_text.set()
+
     body = b'{"error": {"message": "bad prompt"}}'
-    llm_server.script(Reply(400, {"content-type": "application/json"}, body, delay_s=0.15))
+    llm_server.script(Reply(400, {"content-type": "application/json"}, body, gate=long_has_text))
     with pytest.raises(StepFailedError) as caught:
         await run(tmp_path, """
             chains:
               c:
                 steps:
                   - {id: quick, needs: [], prompt: "done at once"}
-                  - {id: long, model: slow, needs: [], prompt: "w w w w w w w w w w w w"}
+                  - {id: long, model: slow, needs: [], prompt: "LONG"}
                   - {id: boom, model: loop, needs: [], prompt: "{{ input }}"}
                   - {id: later, needs: [long], prompt: "never"}
-            """, server=llm_server)  # fmt: skip
+            """.replace("LONG", " ".join(["w"] * 200)), server=llm_server, watch=watch)  # fmt: skip
     error = caught.value
     assert error.step == "boom"
     assert error.exit_code == 1
@@ -248,8 +275,9 @@ async def test_cancelling_the_run_cancels_every_step(tmp_path: Path) -> None:
     runtime: Runtime = make_runtime(config, tmp_path)
     events: list[ChainEvent] = []
     task = asyncio.create_task(run_chain(runtime, plan_chain(config, "c"), "x", listener=events.append))
-    while sum(isinstance(e, StepText) for e in events) < 4:
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(30):
+        while sum(isinstance(e, StepText) for e in events) < 4:
+            await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -207,12 +207,23 @@ async def test_one_failing_model_does_not_stop_the_others(tmp_path: Path, llm_se
     assert "failed: " in out.getvalue()
 
 
-async def test_cancelling_a_compare_shows_what_arrived(runtime) -> None:
+async def test_cancelling_a_compare_shows_what_arrived(runtime, monkeypatch) -> None:
+    # Cancelled once the slow model (a word every 50 ms) has sent "a b", whenever that is.
+    arrived = asyncio.Event()
+    apply = CompareView.apply
+
+    def watched(view: CompareView, event) -> None:
+        apply(view, event)
+        if view.answers[0].text.startswith("a b"):
+            arrived.set()
+
+    monkeypatch.setattr(CompareView, "apply", watched)
     con, out = console(120)
+    words = "a b c d e f g h i j k l m n o p q r s t u v w x y z"
     task = asyncio.create_task(
-        compare_live(con, runtime, [runtime.model("slow"), runtime.model("echo")], [Message("user", "a b c d e f g h")])
+        compare_live(con, runtime, [runtime.model("slow"), runtime.model("echo")], [Message("user", words)])
     )
-    await asyncio.sleep(0.12)
+    await asyncio.wait_for(arrived.wait(), timeout=30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

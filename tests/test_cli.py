@@ -79,6 +79,7 @@ def test_light_paths_import_nothing_heavy(orch_env, vault, args):
         env=orch_env(),
         stdin=subprocess.DEVNULL,
         start_new_session=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
@@ -188,7 +189,7 @@ def test_interrupt_exits_130(orch_command, orch_env):
         first = os.read(child.stdout.fileno(), 64)  # the answer has begun
         assert first.startswith(b"w0")
         child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=10)
+        out, err = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
@@ -212,8 +213,29 @@ def test_a_reader_that_goes_away_is_not_an_error(orch_command, orch_env):
     assert child.stdout.read(100).startswith(b"word word")
     child.stdout.close()
     err = child.stderr.read()
-    assert child.wait(timeout=20) == 0
+    assert child.wait(timeout=60) == 0
     assert err == b""
+
+
+@pytest.mark.parametrize("args", [("models",), ("-m", "echo", "hi"), ("vault", "status"), ("config", "check")])
+def test_a_reader_gone_before_anything_is_written_is_not_an_error(orch_command, orch_env, args):
+    """`orch models | head -1` exits 0 like a one-shot answer: stdout is a pipe nobody reads any more."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write fails: EPIPE
+    try:
+        done = subprocess.run(
+            [*orch_command, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=orch_env(),
+            timeout=60,
+            start_new_session=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, b"")
 
 
 def test_double_dash_makes_a_command_word_a_prompt(run_main):
@@ -281,7 +303,7 @@ def test_models_with_a_key_in_the_env_does_not_say_no_keys(run_main):
 def _pty(orch_command, orch_env, *args, env=None):
     log = io.StringIO()
     child = pexpect.spawn(
-        orch_command[0], [*orch_command[1:], *args], env=orch_env(env), encoding="utf-8", timeout=15, dimensions=(40, 200)
+        orch_command[0], [*orch_command[1:], *args], env=orch_env(env), encoding="utf-8", timeout=60, dimensions=(40, 200)
     )
     child.logfile_read = log
     return child, log

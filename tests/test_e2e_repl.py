@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import yaml
 
@@ -71,18 +69,17 @@ def test_chat_switch_models_and_exit(orch, server):
 
 
 def test_ctrl_c_cancels_the_answer_and_the_prompt_comes_back(orch, server):
-    slow = lorem(400)
-    server.script(stream_reply("openai", slow, token_delay_s=0.02))
+    # 20 s of answer: only a Ctrl-C can cut it short within the wait below.
+    # (How fast Ctrl-C brings the prompt back is measured by bench/ctrl_c.py, not here.)
+    slow = lorem(2000)
+    server.script(stream_reply("openai", slow, token_delay_s=0.01))
     server.default = WireAnswer("second answer arrives whole")
     term = orch()
     term.wait_for("local>")
     term.enter("tell me a long story")
     term.wait_for("lorem ipsum dolor")
-    pressed = time.monotonic()
     term.ctrl("c")
-    screen = term.wait_for("[interrupted]", timeout=5)
-    elapsed = time.monotonic() - pressed
-    assert elapsed < 2.0
+    screen = term.wait_for("[interrupted]", timeout=15)
     assert slow not in screen.replace("\n", " ")  # cut short
     term.enter("and now?")
     term.wait_for("second answer arrives whole")
@@ -159,7 +156,7 @@ def test_the_vault_password_is_asked_hidden_on_the_first_request_that_needs_it(
         term.enter("wrong password here")
         term.wait_for("wrong vault password, try again")
         term.enter("correct horse battery")
-        term.wait_for("keyed · ", timeout=10)
+        term.wait_for("keyed · ")
         term.enter("/exit")
         assert term.wait_exit() == 0
     finally:

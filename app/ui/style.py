@@ -8,6 +8,8 @@ first built.
 
 from __future__ import annotations
 
+import errno
+import functools
 import os
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -73,10 +75,8 @@ def make_console(
         width: columns; None detects.
         env: the environment to read `NO_COLOR` from.
     """
-    from rich.console import Console
-
     disabled = color_disabled(no_color, env)
-    return Console(
+    return _console_class()(
         theme=theme(),
         stderr=stderr,
         file=file,
@@ -87,6 +87,23 @@ def make_console(
         highlight=False,
         emoji=False,
     )
+
+
+@functools.cache
+def _console_class() -> type[Console]:
+    """rich's Console, but a reader that goes away (`orch models | head -1`) raises BrokenPipeError.
+
+    rich's own answer is `SystemExit(1)`; a BrokenPipeError reaches `app.cli.main`,
+    which treats it as every command does: not our failure, exit 0.
+    """
+    from rich.console import Console
+
+    class OrchConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more is written
+            raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
+
+    return OrchConsole
 
 
 def prompt_style():

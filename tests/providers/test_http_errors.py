@@ -227,7 +227,8 @@ async def test_hung_server_hits_the_read_timeout(llm_server: LLMServer, make) ->
 
 async def test_stream_that_stalls_hits_the_read_timeout_and_keeps_the_partial(llm_server: LLMServer, make) -> None:
     llm_server.script(stream_reply("anthropic", "a b c d", stall_after_tokens=2))
-    error = await fails(make("anthropic", llm_server.base_url("anthropic"), read_timeout_s=0.2))
+    # Long enough that "a b " is in before a busy machine could let the timeout pass.
+    error = await fails(make("anthropic", llm_server.base_url("anthropic"), read_timeout_s=0.5))
     assert isinstance(error, errors.TimeoutError)
     assert "read timeout" in error.message
     assert error.partial == "a b "
@@ -235,7 +236,8 @@ async def test_stream_that_stalls_hits_the_read_timeout_and_keeps_the_partial(ll
 
 @pytest.mark.parametrize("read_timeout_s", [None, 0.15])  # the timer armed from the start, or only near the end
 async def test_overall_deadline(llm_server: LLMServer, make, read_timeout_s: float | None) -> None:
-    llm_server.script(stream_reply("gemini", "tick " * 50, token_delay_s=0.05))
+    # A tick every 20 ms: far inside the read timeout, so only the overall deadline can end the stream.
+    llm_server.script(stream_reply("gemini", "tick " * 200, token_delay_s=0.02))
     network = {"read_timeout_s": read_timeout_s} if read_timeout_s else {}
     error = await fails(make("gemini", llm_server.base_url("gemini"), timeout_s=0.4, **network))
     assert isinstance(error, errors.TimeoutError)

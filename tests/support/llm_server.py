@@ -16,9 +16,10 @@ nothing with the test's loop) and a benchmark can all use it::
 Scripted replies are used one per request, in order; then `default` (a
 callable taking the `ServedRequest`) answers; without one, a 500 says that
 the script ran out. A `Reply` can delay its headers, pace its chunks, drop
-the connection mid-body, or hang until the server stops. `stream_reply` and
-`WireAnswer` speak the three wire formats (openai / anthropic / gemini,
-built in tests/support/wire.py and re-exported here), one token per SSE event.
+the connection mid-body, hang until the server stops, or wait until the test
+opens its `gate`. `stream_reply` and `WireAnswer` speak the three wire
+formats (openai / anthropic / gemini, built in tests/support/wire.py and
+re-exported here), one token per SSE event.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ class Reply:
         stall_after: after sending this many chunks, send nothing more and
             keep the connection open (a stream that stalls).
         hang: accept the request and never answer (until the server stops).
+        gate: hold the reply back until this event is set (by the test, from
+            any thread), for an order that must not depend on timing.
     """
 
     status: int = 200
@@ -105,6 +108,7 @@ class Reply:
     drop_after: int | None = None
     stall_after: int | None = None
     hang: bool = False
+    gate: threading.Event | None = None
 
     @classmethod
     def json(cls, status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
@@ -302,6 +306,11 @@ class LLMServer:
         if reply.hang:
             await self._stopping.wait()
             return False
+        if reply.gate is not None:
+            while not reply.gate.is_set():
+                if self._stopping.is_set():
+                    return False
+                await asyncio.sleep(0.005)
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
         reason = HTTPStatus(reply.status).phrase if reply.status in HTTPStatus._value2member_map_ else "Status"

@@ -3,15 +3,37 @@
 pexpect gives the process a real pty (so prompt-toolkit, rich's Live and
 Ctrl-C behave as they do for a user); pyte interprets everything it writes,
 so tests assert on what a person would see on the screen, not on escape codes.
+
+Like a real terminal, the screen answers the program's queries: prompt-toolkit
+asks for the cursor position (CPR) at each prompt, and without an answer it
+waits a second after every Enter before returning the line, in raw mode — a
+Ctrl-C sent meanwhile would be read as a key instead of interrupting.
+
+Waits have generous timeouts: a loaded CI machine can be slow, and a wait
+that succeeds returns as soon as the screen shows what was awaited.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 
 import pexpect
 import pyte
+
+WAIT_S = 30.0  # seconds a wait gives the program by default: generous, for a loaded machine
+
+
+class _Screen(pyte.HistoryScreen):
+    """A screen with scrollback that answers the program's status queries (cursor position)."""
+
+    def __init__(self, columns: int, rows: int, reply) -> None:
+        super().__init__(columns, rows, history=2000)
+        self._reply = reply
+
+    def write_process_input(self, data: str) -> None:
+        self._reply(data)
 
 
 class Terminal:
@@ -23,28 +45,32 @@ class Terminal:
     """
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str], columns: int = 110, rows: int = 40) -> None:
-        self.screen = pyte.HistoryScreen(columns, rows, history=2000)
-        self.stream = pyte.ByteStream(self.screen)
         self.child = pexpect.spawn(argv[0], list(argv[1:]), env=dict(env), dimensions=(rows, columns))
+        # pyte calls back with the answer to a query (ESC[6n: the cursor position where it was asked).
+        self.screen = _Screen(columns, rows, self._answer)
+        self.stream = pyte.ByteStream(self.screen)
         self.transcript = b""
 
-    def pump(self, seconds: float = 0.05) -> None:
-        """Feed whatever the program wrote within `seconds` to the screen."""
+    def _answer(self, data: str) -> None:
+        try:  # at once, as a terminal would (pexpect's send() first sleeps 50 ms)
+            os.write(self.child.child_fd, data.encode())
+        except OSError:  # the program is gone: nobody to answer
+            pass
+
+    def pump(self, seconds: float = 0.05) -> bool:
+        """Feed whatever the program wrote within `seconds` to the screen; True if it wrote anything."""
         deadline = time.monotonic() + seconds
+        fed = False
         while True:
             try:
                 data = self.child.read_nonblocking(65536, timeout=max(0.0, deadline - time.monotonic()))
-            except pexpect.TIMEOUT:
-                return
-            except pexpect.EOF:
-                return
+            except (pexpect.TIMEOUT, pexpect.EOF):
+                return fed
             self.transcript += data
             self.stream.feed(data)
-            if b"\x1b[6n" in data:  # a cursor position request: answer as a real terminal does
-                cursor = self.screen.cursor
-                self.child.send(f"\x1b[{cursor.y + 1};{cursor.x + 1}R")
+            fed = True
             if time.monotonic() >= deadline:
-                return
+                return fed
 
     def lines(self) -> list[str]:
         """The screen's lines, scrollback included, without trailing blanks."""
@@ -57,14 +83,16 @@ class Terminal:
     def text(self) -> str:
         return "\n".join(self.lines())
 
-    def wait_for(self, needle: str, timeout: float = 10.0) -> str:
+    def wait_for(self, needle: str, timeout: float = WAIT_S) -> str:
         """Wait until `needle` is on the screen; return the screen text."""
         deadline = time.monotonic() + timeout
+        text = self.text()
         while time.monotonic() < deadline:
-            self.pump(0.05)
-            text = self.text()
             if needle in text:
                 return text
+            if self.pump(0.05):
+                text = self.text()
+                continue
             if not self.child.isalive():
                 self.pump(0.1)
                 if needle in self.text():
@@ -84,7 +112,7 @@ class Terminal:
     def ctrl(self, key: str) -> None:
         self.child.sendcontrol(key)
 
-    def wait_exit(self, timeout: float = 10.0) -> int:
+    def wait_exit(self, timeout: float = WAIT_S) -> int:
         deadline = time.monotonic() + timeout
         while self.child.isalive() and time.monotonic() < deadline:
             self.pump(0.05)
