@@ -142,6 +142,11 @@ def test_the_vault_password_is_asked_hidden_on_the_first_request_that_needs_it(
     try:
         screen = term.wait_for("keyed>")
         assert "Vault password" not in screen  # not asked at start
+        term.enter("first try")
+        term.wait_for("Vault password:")
+        term.ctrl("c")  # changing one's mind at the password prompt leaves orch running
+        term.wait_for("the vault stays locked; nothing was sent")
+        assert term.child.isalive() and server.requests == []
         term.enter("hello")
         term.wait_for("Vault password:")
         term.enter("correct horse battery")
