@@ -262,7 +262,7 @@ def report(exc: OrchError) -> None:
     if os.environ.get("ORCH_DEBUG"):
         import traceback
 
-        traceback.print_exception(exc, file=sys.stderr)
+        traceback.print_exception(exc, file=sys.stderr)  # ORCH_DEBUG only
     lines = exc.lines()
     print(f"orch: {lines[0]}", file=sys.stderr)
     for line in lines[1:]:

@@ -233,7 +233,7 @@ class Repl:
             present.error(self.console, exc)
         except Exception as exc:  # a bug must not end the session
             if os.environ.get("ORCH_DEBUG"):
-                self.console.print_exception()
+                self.console.print_exception()  # ORCH_DEBUG only
             present.error(self.console, OrchError(f"internal error: {type(exc).__name__}: {exc}",
                                                   "Set ORCH_DEBUG=1 to see the traceback."))
 
