@@ -392,3 +392,13 @@ def test_export_of_an_untitled_empty_conversation(store):
     chat = store.new_conversation("echo")
     assert export_markdown(store, chat.id).startswith(f"# Conversation {chat.id}\n")
     assert export_json(store, chat.id)["messages"] == []
+
+
+def test_a_deleted_conversations_id_is_never_given_again(tmp_path):
+    with Store(tmp_path / "history.db") as store:
+        first = store.new_conversation("echo")
+        newest = store.new_conversation("echo")
+        store.delete_conversation(newest.id)
+        again = store.new_conversation("echo")
+        assert again.id not in (first.id, newest.id)
+        assert again.id == newest.id + 1

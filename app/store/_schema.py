@@ -58,6 +58,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         END""",
         "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
     ),
+    (
+        # Conversation ids are never used twice, even after the newest one is
+        # deleted: `#12` in an export or a note keeps naming one conversation.
+        "CREATE TABLE id_high_water (tbl TEXT PRIMARY KEY, last_id INTEGER NOT NULL)",
+        "INSERT INTO id_high_water SELECT 'conversations', COALESCE(MAX(id), 0) FROM conversations",
+        """CREATE TRIGGER conversations_high_water AFTER INSERT ON conversations BEGIN
+            UPDATE id_high_water SET last_id = max(last_id, new.id) WHERE tbl = 'conversations';
+        END""",
+    ),
 )
 
 

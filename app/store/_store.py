@@ -84,7 +84,8 @@ class Store:
         now = self._now()
         with self._write() as db:
             cur = db.execute(
-                "INSERT INTO conversations (title, model, created, updated) VALUES (?, ?, ?, ?)",
+                "INSERT INTO conversations (id, title, model, created, updated) VALUES"
+                " ((SELECT last_id + 1 FROM id_high_water WHERE tbl = 'conversations'), ?, ?, ?, ?)",
                 (clean_title(title), model, now, now),
             )
             return self._conversation(db, _row_id(cur))
