@@ -46,6 +46,7 @@ def main() -> None:
     home = tempfile.mkdtemp(prefix="orch-bench-")
     env = {**os.environ, "ORCH_HOME": home, "TERM": "xterm-256color"}
     env.pop("ORCH_CONFIG", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # reuse bytecode, as an installed orch does
     orch = [sys.executable, "-m", "app", "-m", "echo"]
     cwd = os.getcwd()
     os.chdir(tempfile.mkdtemp())  # no ./config.yaml: the shipped defaults

@@ -90,7 +90,10 @@ def measure(command: list[str], env: dict[str, str], expected: str) -> Run:
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCH_", "LLM_")) and not k.endswith("_API_KEY")}
-    env.update(NO_COLOR="1", PYTHONDONTWRITEBYTECODE="0", **extra)
+    # Bytecode is written and reused, as for any installed package (pip compiles at install):
+    # PYTHONDONTWRITEBYTECODE set to anything, even "0", would recompile orch's source on every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(NO_COLOR="1", **extra)
     return env
 
 

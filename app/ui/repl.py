@@ -135,11 +135,12 @@ class Repl:
         runtime = ctx.runtime(config, interactive=True)
         home = ctx.home
         home.mkdir(parents=True, exist_ok=True)
-        store = _open_store(home)
+        resuming = bool(ctx.args.resume_latest or ctx.args.resume)
+        store = _open_store(home) if resuming else _StoreOnFirstUse(home)
         chat = Chat(runtime, runtime.model(ctx.args.model or config.default_model),
                     system=ctx.args.system if ctx.args.system is not None else config.system_prompt, store=store)
         resumed = []
-        if store is not None and (ctx.args.resume_latest or ctx.args.resume):
+        if resuming:
             from app.commands.conversations import resume
 
             resumed.append(resume(chat, ctx.args.resume, model=ctx.args.model))
@@ -362,6 +363,26 @@ def _open_store(home):
     from app.store import DB_NAME, Store
 
     return Store(home / DB_NAME)
+
+
+
+class _StoreOnFirstUse:
+    """The history store, opened when first used: the prompt does not wait for SQLite."""
+
+    def __init__(self, home) -> None:
+        self._home = home
+        self._store = None
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._store is None:
+            self._store = _open_store(self._home)
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
 
 def _greeting(chat: Chat) -> list[str]:
