@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from app import errors
 from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
-from app.providers.base import ChatRequest, Event, Finish, TextDelta, ThinkingDelta, Usage
+from app.providers._parser import AnswerParser
+from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
 
 if TYPE_CHECKING:
     import httpx
@@ -123,20 +124,8 @@ def messages_body(request: ChatRequest) -> dict[str, Any]:
     return body
 
 
-class MessagesParser:
+class MessagesParser(AnswerParser):
     """Messages stream events (or one whole message) to events, for one answer."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._endpoint = endpoint
-        self._text: list[str] = []
-        self._input: int | None = None
-        self._output: int | None = None
-        self._stop: str | None = None
-        self._done = False
-
-    @property
-    def partial(self) -> str:
-        return "".join(self._text)
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         if event.event == "ping":
@@ -153,10 +142,10 @@ class MessagesParser:
             usage = (data.get("message") or {}).get("usage") or {}
             self._input, self._output = usage.get("input_tokens"), usage.get("output_tokens")
         elif kind == "message_delta":
-            self._stop = (data.get("delta") or {}).get("stop_reason") or self._stop
+            self._finish = (data.get("delta") or {}).get("stop_reason") or self._finish
             self._take_usage(data.get("usage") or {})
         elif kind == "message_stop":
-            self._done = True
+            self._complete = True
         elif kind == "error":
             raise in_band_error(self._endpoint, data, _ERROR_STATUS)
         return []
@@ -167,16 +156,10 @@ class MessagesParser:
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):
             raise errors.StreamError(f"{self._endpoint.provider} answered JSON that is not a message")
         events = [event for block in body["content"] if isinstance(block, dict) for event in self._block(block)]
-        self._stop = body.get("stop_reason")
+        self._finish = body.get("stop_reason")
         self._take_usage(body.get("usage") or {})
-        self._done = True
+        self._complete = True
         return events
-
-    def finish(self) -> list[Event]:
-        if not self._done and self._stop is None:
-            raise errors.StreamError(f"{self._endpoint.provider}'s answer stopped before it was complete")
-        usage = [Usage(self._input, self._output)] if self._input is not None or self._output is not None else []
-        return [*usage, Finish(self._stop)]
 
     def _delta(self, delta: dict[str, Any]) -> list[Event]:
         kind = delta.get("type")

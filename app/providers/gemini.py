@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 from app import errors
 from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
-from app.providers.base import ChatRequest, Event, Finish, TextDelta, ThinkingDelta, Usage
+from app.providers._parser import AnswerParser
+from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
 
 if TYPE_CHECKING:
     import httpx
@@ -125,20 +126,8 @@ def generate_body(request: ChatRequest) -> dict[str, Any]:
     return body
 
 
-class GenerateParser:
+class GenerateParser(AnswerParser):
     """`GenerateContentResponse` chunks to events, for one answer."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._endpoint = endpoint
-        self._text: list[str] = []
-        self._input: int | None = None
-        self._output: int | None = None
-        self._finish: str | None = None
-        self._complete = False
-
-    @property
-    def partial(self) -> str:
-        return "".join(self._text)
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         if not event.data.strip():
@@ -150,12 +139,6 @@ class GenerateParser:
         events = [event for chunk in chunks for event in self._chunk(chunk)]
         self._complete = True  # a JSON document that parsed is whole
         return events
-
-    def finish(self) -> list[Event]:
-        if self._finish is None and not self._complete:
-            raise errors.StreamError(f"{self._endpoint.provider}'s answer stopped before it was complete")
-        usage = [Usage(self._input, self._output)] if self._input is not None or self._output is not None else []
-        return [*usage, Finish(self._finish)]
 
     def _chunk(self, chunk: Any) -> list[Event]:
         if not isinstance(chunk, dict):

@@ -18,7 +18,8 @@ import httpx
 
 from app import errors
 from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
-from app.providers.base import ChatRequest, Event, Finish, TextDelta, ThinkingDelta, Usage
+from app.providers._parser import AnswerParser
+from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
 
 if TYPE_CHECKING:
     from httpx_sse import ServerSentEvent
@@ -108,24 +109,13 @@ def chat_body(request: ChatRequest, max_tokens_field: str = "max_tokens") -> dic
     return body
 
 
-class ChatParser:
+class ChatParser(AnswerParser):
     """Chat Completions chunks (or one whole completion) to events, for one answer."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._endpoint = endpoint
-        self._text: list[str] = []
-        self._finish: str | None = None
-        self._usage: Usage | None = None
-        self._done = False
-
-    @property
-    def partial(self) -> str:
-        return "".join(self._text)
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         data = event.data.strip()
         if data == "[DONE]":
-            self._done = True
+            self._complete = True
             return []
         if not data:
             return []
@@ -137,14 +127,8 @@ class ChatParser:
     def feed_json(self, body: Any) -> list[Event]:
         if not isinstance(body, dict) or not ("choices" in body or "error" in body):
             raise errors.StreamError(f"{self._endpoint.provider} answered JSON that is not a chat completion")
-        self._done = True
+        self._complete = True
         return self._chunk(body, "message")
-
-    def finish(self) -> list[Event]:
-        if self._finish is None and not self._done:
-            raise errors.StreamError(f"{self._endpoint.provider}'s answer stopped before it was complete")
-        closing: list[Event] = [self._usage] if self._usage else []
-        return [*closing, Finish(self._finish)]
 
     def _chunk(self, chunk: Any, field: str) -> list[Event]:
         if not isinstance(chunk, dict):
@@ -153,7 +137,7 @@ class ChatParser:
             raise in_band_error(self._endpoint, chunk)
         usage = chunk.get("usage")
         if isinstance(usage, dict):
-            self._usage = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+            self._input, self._output = usage.get("prompt_tokens"), usage.get("completion_tokens")
         events: list[Event] = []
         for choice in chunk.get("choices") or ():
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:

@@ -1,0 +1,38 @@
+"""What the three wire-format parsers share."""
+
+from __future__ import annotations
+
+from app import errors
+from app.http import Endpoint
+from app.providers.base import Event, Finish, Usage
+
+
+class AnswerParser:
+    """The state of one answer being parsed: its text so far, usage, and how it ended.
+
+    Subclasses fill `_text`, `_input`, `_output` and `_finish` as chunks come,
+    and set `_complete` when the wire says the answer is whole.
+    """
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+        self._text: list[str] = []
+        self._input: int | None = None
+        self._output: int | None = None
+        self._finish: str | None = None
+        self._complete = False
+
+    @property
+    def partial(self) -> str:
+        return "".join(self._text)
+
+    def finish(self) -> list[Event]:
+        """The closing events: usage if any was given, then the finish reason.
+
+        Raises:
+            StreamError: the stream ended with neither a finish reason nor an end marker.
+        """
+        if self._finish is None and not self._complete:
+            raise errors.StreamError(f"{self._endpoint.provider}'s answer stopped before it was complete")
+        usage = [Usage(self._input, self._output)] if self._input is not None or self._output is not None else []
+        return [*usage, Finish(self._finish)]
