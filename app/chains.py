@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import chain_templates as templates
-from app import errors
 from app.chain_events import (
     ChainEvent,
     ChainRun,
@@ -197,28 +196,19 @@ async def stream_answer(
     answer: Answer,
     on_text: Callable[[str], None] | None = None,
 ) -> None:
-    """Stream `model`'s answer into `answer`, bounded by `network.timeout_s`.
+    """Stream `model`'s answer into `answer` (the HTTP layer bounds it by `network.timeout_s`).
 
     `answer` holds whatever arrived even when this raises or is cancelled.
 
     Raises:
-        ProviderError: the model failed (`partial` holds the text so far).
-        TimeoutError: no complete answer within the configured time.
+        ProviderError: the model failed, timeouts included (`partial` holds the text so far).
     """
-    limit = runtime.config.network.timeout_s
     stream = runtime.stream(model, messages, system, options)
     try:
-        async with asyncio.timeout(limit):
-            async for event in stream:
-                answer.add(event)
-                if on_text is not None and isinstance(event, TextDelta) and event.text:
-                    on_text(event.text)
-    except TimeoutError:  # the builtin, from asyncio.timeout
-        raise errors.TimeoutError(
-            f"no complete answer from {model.name} within {limit:g} s",
-            "Raise network.timeout_s in config.yaml for long answers.",
-            partial=answer.text,
-        ) from None
+        async for event in stream:
+            answer.add(event)
+            if on_text is not None and isinstance(event, TextDelta) and event.text:
+                on_text(event.text)
     except ProviderError as exc:
         exc.partial = exc.partial or answer.text
         raise

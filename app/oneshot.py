@@ -11,7 +11,6 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from app import errors
 from app.errors import EXIT_OK, OrchError, ProviderError
 from app.providers.base import Message, TextDelta
 from app.runtime import Runtime
@@ -76,17 +75,11 @@ class _CoalescingWriter:
 
 async def _stream_plain(runtime: Runtime, model, messages, system, options) -> int:
     out = _CoalescingWriter(sys.stdout)
+    # network.timeout_s bounds the whole answer inside the HTTP layer (app.http.stream_answer).
     try:
-        async with asyncio.timeout(runtime.config.network.timeout_s):
-            async for event in runtime.stream(model, messages, system, options):
-                if isinstance(event, TextDelta) and event.text:
-                    out.write(event.text)
-    except asyncio.TimeoutError:
-        out.end()
-        raise errors.TimeoutError(
-            f"no complete answer from {model.name} within {runtime.config.network.timeout_s:g} s",
-            "Raise network.timeout_s in config.yaml for long answers.",
-        ) from None
+        async for event in runtime.stream(model, messages, system, options):
+            if isinstance(event, TextDelta) and event.text:
+                out.write(event.text)
     except OrchError as exc:
         out.end()
         if isinstance(exc, ProviderError) and out.wrote_any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,15 +26,8 @@ async def stream_to_terminal(
     view = AnswerView(console, model=model.name, markdown=ui.markdown, code_theme=ui.code_theme)
     view.start()
     try:
-        async with asyncio.timeout(runtime.config.network.timeout_s):
-            async for event in runtime.stream(model, messages, system, options):
-                view.feed(event)
-    except asyncio.TimeoutError:
-        view.finish(view.footer(model.pricing))
-        raise errors.TimeoutError(
-            f"no complete answer from {model.name} within {runtime.config.network.timeout_s:g} s",
-            "Raise network.timeout_s in config.yaml for long answers.",
-        ) from None
+        async for event in runtime.stream(model, messages, system, options):
+            view.feed(event)
     except errors.ProviderError as exc:
         view.finish(None)
         if exc.partial:
