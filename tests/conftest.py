@@ -25,6 +25,9 @@ from hypothesis import HealthCheck, settings
 
 from app.vault import KdfParams, Vault
 
+# The e2e fixtures: a loopback model server, a config pointing at it, `orch` in a pty.
+pytest_plugins = ("tests.support.e2e",)
+
 # Property tests check what is computed, not how fast: no per-example deadline
 # (200 ms by default) and no complaint about slow data generation, either of
 # which a loaded CI machine can trip at random.

@@ -15,55 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from app.store import DB_NAME, Store
-from tests.support.llm_server import LLMServer, ServedRequest, lorem, stream_reply
+from tests.support.llm_server import ServedRequest, lorem, stream_reply
 from tests.support.terminal import Terminal
 
 WAIT_S = 20.0  # generous: these run under load too
-
-
-@pytest.fixture
-def server():
-    with LLMServer() as running:
-        yield running
-
-
-@pytest.fixture
-def config(world, server) -> Path:
-    cfg = {
-        "default_model": "local",
-        "network": {"max_retries": 0, "timeout_s": 30},
-        "providers": {"local": server.provider_config("openai"), "echo": {"kind": "echo"}},
-    }
-    models = {
-        "models": [
-            {"name": "local", "provider": "local", "id": "loop-1"},
-            {"name": "echo", "provider": "echo", "id": "echo"},
-        ]
-    }
-    (world.root / "config.yaml").write_text(yaml.safe_dump(cfg))
-    (world.root / "models.yaml").write_text(yaml.safe_dump(models))
-    return world.root / "config.yaml"
-
-
-@pytest.fixture
-def orch(config, orch_command, orch_env):
-    """`orch(*args)` -> the real REPL in a pty, on the test's ORCH_HOME."""
-    terminals: list[Terminal] = []
-
-    def start(*args: str) -> Terminal:
-        # pyte does not answer cursor-position requests: without this, prompt-toolkit
-        # waits a second for the answer each time it leaves a prompt.
-        env = orch_env({"TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"})
-        terminal = Terminal([*orch_command, "--config", str(config), *args], env)
-        terminals.append(terminal)
-        return terminal
-
-    yield start
-    for terminal in terminals:
-        terminal.close()
 
 
 @pytest.fixture

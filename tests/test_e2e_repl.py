@@ -2,50 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 import yaml
 
-from tests.support.llm_server import LLMServer, Reply, WireAnswer, lorem, stream_reply
+from tests.support.llm_server import Reply, WireAnswer, lorem, stream_reply
 from tests.support.terminal import Terminal
-
-
-@pytest.fixture
-def server():
-    with LLMServer() as running:
-        yield running
-
-
-@pytest.fixture
-def config(world, server):
-    cfg = {
-        "default_model": "local",
-        "network": {"max_retries": 0, "timeout_s": 30},
-        "providers": {"local": server.provider_config("openai"), "echo": {"kind": "echo"}},
-    }
-    models = {
-        "models": [
-            {"name": "local", "provider": "local", "id": "loop-1", "pricing": {"input": 1.0, "output": 2.0}},
-            {"name": "echo", "provider": "echo", "id": "echo"},
-        ]
-    }
-    (world.root / "config.yaml").write_text(yaml.safe_dump(cfg))
-    (world.root / "models.yaml").write_text(yaml.safe_dump(models))
-    return world.root / "config.yaml"
-
-
-@pytest.fixture
-def orch(config, orch_command, orch_env):
-    terminals = []
-
-    def start(*args: str) -> Terminal:
-        env = orch_env({"TERM": "xterm-256color", "EDITOR": "true"})
-        terminal = Terminal([*orch_command, "--config", str(config), *args], env)
-        terminals.append(terminal)
-        return terminal
-
-    yield start
-    for terminal in terminals:
-        terminal.close()
 
 
 def test_chat_switch_models_and_exit(orch, server):
