@@ -76,22 +76,53 @@ class Provider(Protocol):
         ...
 
 
-@dataclass(slots=True)
 class Answer:
-    """A stream collected: what non-streaming callers get."""
+    """A stream collected: what non-streaming callers get.
 
-    text: str = ""
-    thinking: str = ""
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    finish_reason: str | None = None
+    Text arrives in many small pieces; they are kept as a list and joined when
+    read, so collecting stays linear in the answer's length.
+    """
+
+    __slots__ = ("_text", "_thinking", "input_tokens", "output_tokens", "finish_reason")
+
+    def __init__(self, text: str = "") -> None:
+        self._text: list[str] = [text] if text else []
+        self._thinking: list[str] = []
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+        self.finish_reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        return _joined(self._text)
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = [value]
+
+    @property
+    def thinking(self) -> str:
+        return _joined(self._thinking)
+
+    def _fields(self) -> tuple:
+        return (self.text, self.thinking, self.input_tokens, self.output_tokens, self.finish_reason)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Answer) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        text, thinking, input_tokens, output_tokens, finish = self._fields()
+        return (f"Answer(text={text!r}, thinking={thinking!r}, input_tokens={input_tokens}, "
+                f"output_tokens={output_tokens}, finish_reason={finish!r})")
 
     def add(self, event: Event) -> None:
         """Fold one event into the answer."""
         if isinstance(event, TextDelta):
-            self.text += event.text
+            self._text.append(event.text)
         elif isinstance(event, ThinkingDelta):
-            self.thinking += event.text
+            self._thinking.append(event.text)
         elif isinstance(event, Usage):
             if event.input_tokens is not None:
                 self.input_tokens = event.input_tokens
@@ -99,6 +130,13 @@ class Answer:
                 self.output_tokens = event.output_tokens
         elif isinstance(event, Finish):
             self.finish_reason = event.reason
+
+
+def _joined(pieces: list[str]) -> str:
+    """The pieces as one string, kept joined so that reading again costs nothing."""
+    if len(pieces) > 1:
+        pieces[:] = ["".join(pieces)]
+    return pieces[0] if pieces else ""
 
 
 async def collect(events: AsyncIterator[Event]) -> Answer:
