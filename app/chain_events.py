@@ -10,28 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
-Status = Literal["done", "skipped", "failed", "cancelled"]
+from app.types import AnswerRecord
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class StepResult:
     """How one step ended.
 
-    `output` is empty for a skipped step and partial for a failed or cancelled
-    one; `error` is why a step failed, or for a skipped one the condition that did not hold.
+    Attributes:
+        record: the step's answer — whole, or as far as it came when the step failed or was
+            cancelled; None for a step that was skipped.
+        skipped_because: for a skipped step, the condition that did not hold.
     """
 
     step: str
-    model: str
-    status: Status
-    output: str = ""
-    seconds: float = 0.0
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost: float | None = None
-    error: str | None = None
+    record: AnswerRecord | None = None
+    skipped_because: str | None = None
+
+    @property
+    def output(self) -> str:
+        """The step's output: empty for a skipped step, partial for one cut short."""
+        return self.record.text if self.record else ""
 
 
 @dataclass
@@ -50,22 +50,30 @@ class ChainRun:
         return {sid: r.output for sid, r in self.results.items()}
 
     @property
-    def input_tokens(self) -> int:
-        return sum(r.input_tokens or 0 for r in self.results.values())
+    def records(self) -> list[AnswerRecord]:
+        """The answers of the steps that ran, in the order they ended."""
+        return [r.record for r in self.results.values() if r.record is not None]
 
     @property
-    def output_tokens(self) -> int:
-        return sum(r.output_tokens or 0 for r in self.results.values())
+    def input_tokens(self) -> int | None:
+        return _total([r.input_tokens for r in self.records])
+
+    @property
+    def output_tokens(self) -> int | None:
+        return _total([r.output_tokens for r in self.records])
 
     @property
     def cost(self) -> float | None:
         """Total cost, or None when a step that used tokens had no price."""
-        total = 0.0
-        for r in self.results.values():
-            if r.cost is None and (r.input_tokens or r.output_tokens):
-                return None
-            total += r.cost or 0.0
-        return total
+        if any(r.cost is None and r.counted for r in self.records):
+            return None
+        return _total([r.cost for r in self.records])
+
+
+def _total(values: list) -> int | float | None:
+    """The sum of the known values; None when none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,7 @@ class StepDone:
 
 @dataclass(frozen=True, slots=True)
 class StepSkipped:
-    """The step's `when` did not hold; `result.error` says which condition."""
+    """The step's `when` did not hold; `result.skipped_because` says which condition."""
 
     result: StepResult
 
@@ -102,7 +110,7 @@ class StepSkipped:
 
 @dataclass(frozen=True, slots=True)
 class StepFailed:
-    """`result.error` is the message; `result.output` the text that arrived before."""
+    """`result.record` holds the error and the text that arrived before it."""
 
     result: StepResult
 

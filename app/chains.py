@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,11 +43,11 @@ from app.chain_plan import (
     format_problems,
 )
 from app.config import Config, ModelConfig
-from app.errors import ChainError, ConfigError, OrchError, ProviderError, UsageError
-from app.providers.base import Answer, Message, TextDelta, close_stream
+from app.errors import ChainError, ConfigError, OrchError, UsageError
+from app.types import AnswerRecord, Message, TextDelta
 
 if TYPE_CHECKING:
-    from app.runtime import Runtime
+    from app.runtime import Runtime, Turn
 
 __all__ = [
     "ChainEvent",
@@ -70,7 +70,6 @@ __all__ = [
     "dry_run",
     "plan_chain",
     "run_chain",
-    "stream_answer",
 ]
 
 
@@ -187,35 +186,6 @@ def describe_dry_run(plan: ChainPlan, steps: Sequence[DryStep]) -> str:
 # --- running ----------------------------------------------------------------------
 
 
-async def stream_answer(
-    runtime: Runtime,
-    model: ModelConfig,
-    messages: Sequence[Message],
-    system: str | None,
-    options: Mapping[str, Any],
-    answer: Answer,
-    on_text: Callable[[str], None] | None = None,
-) -> None:
-    """Stream `model`'s answer into `answer` (the HTTP layer bounds it by `network.timeout_s`).
-
-    `answer` holds whatever arrived even when this raises or is cancelled.
-
-    Raises:
-        ProviderError: the model failed, timeouts included (`partial` holds the text so far).
-    """
-    stream = runtime.stream(model, messages, system, options)
-    try:
-        async for event in stream:
-            answer.add(event)
-            if on_text is not None and isinstance(event, TextDelta) and event.text:
-                on_text(event.text)
-    except ProviderError as exc:
-        exc.partial = exc.partial or answer.text
-        raise
-    finally:
-        await close_stream(stream)
-
-
 class _Execution:
     """The state of one run: who is done, what each step said."""
 
@@ -239,39 +209,34 @@ class _Execution:
 
     async def step(self, step: StepPlan) -> None:
         model = step.model or self.default_model
-        answer = Answer()
-        started: float | None = None
+        turn: Turn | None = None
         try:
             for need in step.needs:
                 await self.finished[need].wait()
             if step.when is not None and not step.when.holds(self.output(step.when.step)):
-                reason = f"{step.when.describe()}: no"
-                self.end(StepSkipped(StepResult(step.id, model.name, "skipped", error=reason)))
+                self.end(StepSkipped(StepResult(step.id, skipped_because=step.when.describe())))
                 self.finished[step.id].set()
                 return
             context = _context(step, self.run.input, self.run.variables, self.run.outputs)
             prompt = templates.render(step.prompt, context)
             system = templates.render(step.system, context) if step.system else self.default_system
-            started = time.monotonic()
             self.emit(StepStarted(step.id, model.name))
-            on_text = lambda text: self.emit(StepText(step.id, text))
-            await stream_answer(self.runtime, model, [Message("user", prompt)], system, step.options, answer, on_text)
+            turn = self.runtime.answer(model, [Message("user", prompt)], system=system, options=step.options)
+            async with turn:
+                async for event in turn:
+                    if isinstance(event, TextDelta) and event.text:
+                        self.emit(StepText(step.id, event.text))
         except asyncio.CancelledError:
-            seconds = time.monotonic() - started if started is not None else 0.0
-            self.end(StepCancelled(StepResult(step.id, model.name, "cancelled", answer.text, seconds)))
+            record = turn.record if turn else AnswerRecord(model.name, status="interrupted", seconds=0.0)
+            self.end(StepCancelled(StepResult(step.id, record)))
             raise
         except Exception as exc:
-            seconds = time.monotonic() - started if started is not None else 0.0
             message = exc.message if isinstance(exc, OrchError) else str(exc)
-            self.end(StepFailed(StepResult(step.id, model.name, "failed", answer.text, seconds, error=message)))
+            record = turn.record if turn else AnswerRecord(model.name, status="error", seconds=0.0, error=message)
+            self.end(StepFailed(StepResult(step.id, record)))
             raise _StepFailure(step.id, exc) from exc
         else:
-            cost = model.pricing.cost(answer.input_tokens, answer.output_tokens) if model.pricing else None
-            seconds = time.monotonic() - started
-            result = StepResult(
-                step.id, model.name, "done", answer.text, seconds, answer.input_tokens, answer.output_tokens, cost
-            )
-            self.end(StepDone(result))
+            self.end(StepDone(StepResult(step.id, turn.record)))
             # Only a step that ended well releases the steps that need it: after a
             # failure they must not start in the moment before they are cancelled.
             self.finished[step.id].set()
@@ -282,7 +247,7 @@ def _prepare_providers(runtime: Runtime, models: Sequence[ModelConfig]) -> None:
     steps that start with it. A failure here is met again, and reported, by the step that uses the model."""
     for model in {m.name: m for m in models}.values():
         try:
-            runtime.provider(model)
+            runtime.prepare([model])
         except OrchError:
             pass
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.errors import EXIT_OK, OrchError, ProviderError
-from app.providers.base import Message, TextDelta
+from app.types import Message, TextDelta
 from app.runtime import Runtime
 
 
@@ -75,11 +75,12 @@ class _CoalescingWriter:
 
 async def _stream_plain(runtime: Runtime, model, messages, system, options) -> int:
     out = _CoalescingWriter(sys.stdout)
-    # network.timeout_s bounds the whole answer inside the HTTP layer (app.http.stream_answer).
+    # network.timeout_s bounds the whole answer inside the HTTP layer.
     try:
-        async for event in runtime.stream(model, messages, system, options):
-            if isinstance(event, TextDelta) and event.text:
-                out.write(event.text)
+        async with runtime.answer(model, messages, system=system, options=options) as turn:
+            async for event in turn:
+                if isinstance(event, TextDelta) and event.text:
+                    out.write(event.text)
     except OrchError as exc:
         out.end()
         if isinstance(exc, ProviderError) and out.wrote_any:

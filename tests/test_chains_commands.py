@@ -8,10 +8,11 @@ import pytest
 
 from app.chains import plan_chain
 from app.chat import Chat
-from app.commands.chains import register, remember_compare, step_tree
+from app.commands.chains import register, step_tree
 from app.commands.registry import Registry
 from app.commands.results import Compare, Notice, RunChain, Table
-from app.compare import CompareAnswer
+from app.chat import CompareRecord
+from app.types import AnswerRecord
 from app.errors import ConfigError, UsageError
 from tests.support.chain_world import load_config, make_runtime, write_config
 
@@ -122,18 +123,23 @@ async def test_compare_errors(registry: Registry, chat: Chat) -> None:
         await registry.dispatch(chat, "/compare gtp hello")
 
 
-def answers() -> list[CompareAnswer]:
-    return [
-        CompareAnswer("echo", "from echo", "done", 0.1, 0.05, 3, 3, None),
-        CompareAnswer("priced", "from priced", "done", 0.2, 0.1, 3, 3, 0.001),
-        CompareAnswer("slow", "", "failed", 0.3, error="boom"),
-    ]
+def answers() -> tuple[AnswerRecord, ...]:
+    return (
+        AnswerRecord("echo", "from echo", input_tokens=3, output_tokens=3, seconds=0.1),
+        AnswerRecord("priced", "from priced", input_tokens=3, output_tokens=3, cost=0.001, seconds=0.2),
+        AnswerRecord("slow", "", status="error", seconds=0.3, error="boom"),
+    )
+
+
+def remember_compare(chat: Chat, prompt: str, answers: tuple[AnswerRecord, ...]) -> None:
+    chat.last_compare = CompareRecord(prompt, answers)
 
 
 async def test_pick_replaces_the_answer_to_the_compared_message(registry: Registry, chat: Chat) -> None:
     chat.add_user_message("question")
-    async for _ in chat.reply():
-        pass
+    async with chat.reply() as turn:
+        async for _ in turn:
+            pass
     remember_compare(chat, "question", answers())
     notice = await registry.dispatch(chat, "/pick 2")
     assert isinstance(notice, Notice) and "now talking to priced" in notice.text

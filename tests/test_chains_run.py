@@ -78,8 +78,8 @@ async def test_a_linear_chain_feeds_each_step_the_one_before(tmp_path: Path) -> 
     assert ended(events) == [("draft", "StepDone"), ("critique", "StepDone"), ("rewrite", "StepDone")]
     assert "".join(e.text for e in events if isinstance(e, StepText) and e.step == "draft") == "draft of hello"
     critique = result.results["critique"]
-    assert (critique.input_tokens, critique.output_tokens) == (5, 5)
-    assert critique.cost == pytest.approx((5 * 1.0 + 5 * 2.0) / 1e6)
+    assert (critique.record.input_tokens, critique.record.output_tokens) == (5, 5)
+    assert critique.record.cost == pytest.approx((5 * 1.0 + 5 * 2.0) / 1e6)
     assert result.cost is None  # the echo steps have no price
 
 
@@ -135,12 +135,14 @@ async def test_when_conditions_skip_steps(tmp_path: Path, when: str, runs: bool)
               - {{id: branch, needs: [classify], when: {when}, prompt: "branch ran"}}
               - {{id: after, needs: [branch], prompt: "after [{{{{ steps.branch }}}}]"}}
         """, input="x")  # fmt: skip
-    assert result.results["branch"].status == ("done" if runs else "skipped")
+    branch = result.results["branch"]
+    assert (branch.record is not None, branch.skipped_because is None) == (runs, runs)
+    assert branch.record is None or branch.record.status == "complete"
     # A skipped step's output is empty, and the steps that need it still run.
     assert result.output == ("after [branch ran]" if runs else "after []")
     if not runs:
         skipped = next(e for e in events if isinstance(e, StepSkipped))
-        assert skipped.result.error.startswith("classify")
+        assert skipped.result.skipped_because.startswith("classify")
 
 
 async def test_a_router_outputs_the_branch_that_ran(tmp_path: Path) -> None:
@@ -203,7 +205,7 @@ async def test_per_step_model_system_and_options_reach_the_model(tmp_path: Path,
                                  {"role": "user", "content": "judge cats"}]  # fmt: skip
     assert second["model"] == "test-loop2" and "temperature" not in second
     assert second["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "then ok"}]
-    assert result.results["a"].cost == pytest.approx((10 + 1) / 1e6)
+    assert result.results["a"].record.cost == pytest.approx((10 + 1) / 1e6)
 
 
 async def test_parallel_loopback_steps_overlap(tmp_path: Path, llm_server: LLMServer) -> None:
@@ -257,8 +259,8 @@ async def test_a_failing_step_cancels_the_running_ones_names_itself_and_keeps_ou
     assert error.step == "boom"
     assert error.exit_code == 1
     assert "step 'boom' failed" in error.message and "bad prompt" in error.message
-    statuses = {sid: r.status for sid, r in error.run.results.items()}
-    assert statuses == {"quick": "done", "boom": "failed", "long": "cancelled", "later": "cancelled"}
+    statuses = {sid: r.record.status for sid, r in error.run.results.items()}
+    assert statuses == {"quick": "complete", "boom": "error", "long": "interrupted", "later": "interrupted"}
     assert error.run.outputs["quick"] == "done at once"
     assert error.run.results["long"].output  # the partial text of the cancelled step is kept
 

@@ -11,11 +11,12 @@ from rich.console import Console
 
 from app.chain_events import StepResult
 from app.chains import StepDone, StepFailed, StepFailedError, StepSkipped, StepStarted, StepText, plan_chain
-from app.chat import Chat
-from app.compare import AnswerEnded, AnswerText, CompareAnswer
-from app.providers.base import Message
+from app.chat import AnswerEnded, AnswerText, Chat
+from app.commands import build_registry
 from app.store import Store
-from app.ui.chain_view import CompareView, StepLines, compare_live, run_chain_live, run_compare_live
+from app.types import AnswerRecord
+from app.ui.chain_view import StepLines, run_chain_live
+from app.ui.compare_view import CompareView, run_compare_live
 from app.ui.style import make_console
 from tests.support.chain_world import load_config, make_runtime, write_config
 from tests.support.llm_server import (
@@ -58,10 +59,10 @@ def test_one_line_per_step_in_each_state(runtime) -> None:
     plan = plan_chain(runtime.config, "review")
     clock = Clock()
     lines = StepLines(plan, "echo", clock=clock)
-    lines.apply(StepDone(StepResult("draft", "echo", "done", "x", 1.25, 12, 340, None)))
+    lines.apply(StepDone(StepResult("draft", AnswerRecord("echo", "x", input_tokens=12, output_tokens=340, seconds=1.25))))
     lines.apply(StepStarted("check", "priced"))
     lines.apply(StepText("check", "first words\nof the streaming answer"))
-    lines.apply(StepSkipped(StepResult("fix", "echo", "skipped", error="check contains 'zzz': no")))
+    lines.apply(StepSkipped(StepResult("fix", skipped_because="check contains 'zzz'")))
     clock.now = 102.5
     con, out = console(100)
     con.print(lines)
@@ -71,8 +72,10 @@ def test_one_line_per_step_in_each_state(runtime) -> None:
     assert shown[2] == "– fix    skipped (check contains 'zzz': no)"
     assert shown[3] == "· final  echo · waiting"
 
-    lines.apply(StepDone(StepResult("check", "priced", "done", "y", 0.5, 10, 20, 0.0123)))
-    lines.apply(StepFailed(StepResult("final", "echo", "failed", "", 0.3, error="401 unauthorized\nbad key")))
+    lines.apply(StepDone(StepResult("check", AnswerRecord("priced", "y", input_tokens=10, output_tokens=20,
+                                                          cost=0.0123, seconds=0.5))))
+    lines.apply(StepFailed(StepResult("final", AnswerRecord("echo", status="error", seconds=0.3,
+                                                            error="401 unauthorized\nbad key"))))
     con, out = console(100)
     con.print(lines)
     shown = out.getvalue().splitlines()
@@ -94,7 +97,7 @@ async def test_run_chain_live_shows_the_steps_then_the_output_and_joins_the_chat
     store = Store(tmp_path / "history.db")
     chat = Chat(runtime, runtime.model("echo"), store=store)
     con, out = console(100)
-    run = await run_chain_live(con, runtime, "review", "the sky", {}, chat=chat)
+    run = await run_chain_live(con, chat, "review", "the sky", {})
     shown = out.getvalue().splitlines()
     assert shown[0].startswith("✓ draft") and shown[2].startswith("– fix") and shown[3].startswith("✓ final")
     assert shown[4] == "final draft of the sky"
@@ -130,7 +133,7 @@ async def test_a_failing_step_is_shown_and_raised(tmp_path: Path, llm_server: LL
     chat = Chat(runtime, runtime.model("echo"))
     con, out = console(100)
     with pytest.raises(StepFailedError) as caught:
-        await run_chain_live(con, runtime, "c", "hi", {}, chat=chat)
+        await run_chain_live(con, chat, "c", "hi", {})
     await runtime.aclose()
     assert caught.value.step == "bad"
     shown = out.getvalue().splitlines()
@@ -140,10 +143,10 @@ async def test_a_failing_step_is_shown_and_raised(tmp_path: Path, llm_server: LL
 
 
 async def test_dry_run_prints_the_plan_and_calls_nothing(runtime) -> None:
-    con, out = console(100)
-    run = await run_chain_live(con, runtime, "review", "sky", {}, dry_run=True)
-    assert run.results == {}
-    text = out.getvalue()
+    chat = Chat(runtime, runtime.model("echo"))
+    notice = await build_registry().dispatch(chat, "/chain --dry-run review sky")
+    assert chat.messages == [] and chat.totals.answers == 0
+    text = notice.text
     assert "1. draft" in text and "prompt: draft of sky" in text and "prompt: check ⟨draft⟩" in text
 
 
@@ -153,7 +156,8 @@ async def test_dry_run_prints_the_plan_and_calls_nothing(runtime) -> None:
 def compare_view(width: int) -> list[str]:
     view = CompareView(["alpha", "beta"])
     view.apply(AnswerText(0, "first answer"))
-    view.apply(AnswerEnded(1, CompareAnswer("beta", "second answer", "done", 1.5, 0.2, 10, 20, 0.002)))
+    view.apply(AnswerEnded(1, AnswerRecord("beta", "second answer", input_tokens=10, output_tokens=20, cost=0.002,
+                                           seconds=1.5)))
     con, out = console(width)
     con.print(view)
     return out.getvalue().splitlines()
@@ -174,18 +178,17 @@ def test_compare_is_stacked_when_narrow() -> None:
 
 
 async def test_run_compare_live_streams_every_model_and_pick_continues(runtime) -> None:
-    from app.commands.chains import pick
-
     chat = Chat(runtime, runtime.model("echo"))
     chat.add_user_message("what is up")
     con, out = console(120)
-    answers = await run_compare_live(con, chat, [runtime.model("echo"), runtime.model("priced")], "what is up")
-    assert [(a.model, a.status, a.text) for a in answers] == [("echo", "done", "what is up"),
-                                                              ("priced", "done", "what is up")]  # fmt: skip
+    record = await run_compare_live(con, chat, [runtime.model("echo"), runtime.model("priced")], "what is up")
+    answers = record.answers
+    assert [(a.model, a.status, a.text) for a in answers] == [("echo", "complete", "what is up"),
+                                                              ("priced", "complete", "what is up")]  # fmt: skip
     assert answers[1].cost is not None and answers[1].seconds >= 0
     text = out.getvalue()
     assert "[1] echo" in text and "[2] priced" in text and "/pick 1…2" in text
-    pick(chat, 2)
+    chat.pick(2)
     assert [(m.role, m.model) for m in chat.messages] == [("user", None), ("assistant", "priced")]
     assert chat.model.name == "priced"
 
@@ -197,12 +200,13 @@ async def test_one_failing_model_does_not_stop_the_others(tmp_path: Path, llm_se
     config, _ = load_config(write_config(tmp_path, "chains: {}\n", loopback=llm_server))
     runtime = make_runtime(config, tmp_path)
     con, out = console(120)
+    chat = Chat(runtime, runtime.model("loop"))
     try:
-        answers = await compare_live(con, runtime, [runtime.model("loop"), runtime.model("loop2")],
-                                     [Message("user", "hi")])  # fmt: skip
+        record = await run_compare_live(con, chat, [runtime.model("loop"), runtime.model("loop2")], "hi")
     finally:
         await runtime.aclose()
-    assert [a.status for a in answers] == ["done", "failed"]
+    answers = record.answers
+    assert [a.status for a in answers] == ["complete", "error"]
     assert "boom" in answers[1].error
     assert "failed: " in out.getvalue()
 
@@ -214,15 +218,14 @@ async def test_cancelling_a_compare_shows_what_arrived(runtime, monkeypatch) -> 
 
     def watched(view: CompareView, event) -> None:
         apply(view, event)
-        if view.answers[0].text.startswith("a b"):
+        if view.panes[0].text.startswith("a b"):
             arrived.set()
 
     monkeypatch.setattr(CompareView, "apply", watched)
     con, out = console(120)
     words = "a b c d e f g h i j k l m n o p q r s t u v w x y z"
-    task = asyncio.create_task(
-        compare_live(con, runtime, [runtime.model("slow"), runtime.model("echo")], [Message("user", words)])
-    )
+    chat = Chat(runtime, runtime.model("echo"))
+    task = asyncio.create_task(run_compare_live(con, chat, [runtime.model("slow"), runtime.model("echo")], words))
     await asyncio.wait_for(arrived.wait(), timeout=30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -11,6 +11,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 # module prefix -> what it must never import (directly, at any depth of its own code)
 FORBIDDEN = {
+    "app.types": ("app.", "rich", "prompt_toolkit", "httpx"),
     "app.errors": ("app.", "rich", "prompt_toolkit", "httpx"),
     "app.config": ("app.ui", "app.commands", "app.chat", "app.chains", "app.providers.", "app.http", "rich",
                    "prompt_toolkit"),
@@ -22,7 +23,6 @@ FORBIDDEN = {
     "app.chat": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
     "app.chains": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
     "app.chain_plan": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
-    "app.compare": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
     "app.commands": ("app.ui", "rich", "prompt_toolkit"),
 }
 

@@ -1,28 +1,18 @@
-"""The chains family: /chain, /chains, /compare and /pick.
-
-Also what ties a chain run or a comparison to the conversation:
-`ChainRecorder` (the input and the final output join the chat, each step's
-output is stored beside them) and the last comparison kept for `/pick`.
-"""
+"""The chains family: /chain, /chains, /compare and /pick."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from app.chat import ChatMessage, Status
 from app.commands.registry import Registry
 from app.commands.results import Compare, Notice, Result, RunChain, Table
 from app.errors import UsageError
 
 if TYPE_CHECKING:
     from app.chain_plan import ChainPlan
-    from app.chains import ChainEvent, ChainRun
     from app.chat import Chat
-    from app.compare import CompareAnswer
-    from app.providers.base import Message
 
 _WORD = re.compile(r"\s*(\S+)")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
@@ -105,106 +95,6 @@ def parse_compare_command(chat: Chat, argument: str) -> Compare:
     return Compare(models, prompt)
 
 
-# --- the conversation ----------------------------------------------------------------------
-
-
-class ChainRecorder:
-    """Joins a chain run to the conversation.
-
-    The input becomes a user message at once; each step's output is stored,
-    when it ends, as a side branch under it (with its own tokens and cost);
-    the final output joins the conversation last, so it is the branch's head.
-
-    Args:
-        chat: the conversation.
-        chain: the chain's name.
-        input: what the chain was given.
-    """
-
-    _STATUS: ClassVar[dict[str, Status]] = {"done": "complete", "failed": "error", "cancelled": "interrupted"}
-
-    def __init__(self, chat: Chat, chain: str, input: str) -> None:
-        self.chat = chat
-        self.chain = chain
-        self.user = chat.add_user_message(input or f"(chain {chain})")
-
-    def event(self, event: ChainEvent) -> None:
-        result = getattr(event, "result", None)
-        if result is None or result.status not in self._STATUS or not (result.output or result.status == "done"):
-            return
-        step = ChatMessage(
-            "assistant", result.output, f"{result.model} · chain {self.chain}/{result.step}",
-            self._STATUS[result.status], result.input_tokens, result.output_tokens, result.cost, result.seconds,
-        )  # fmt: skip
-        self.chat.store_aside(step, self.user.id)
-
-    def finished(self, run: ChainRun) -> None:
-        final = ChatMessage(
-            "assistant", run.output, f"chain {self.chain}", "complete",
-            run.input_tokens, run.output_tokens, run.cost, run.seconds,
-        )  # fmt: skip
-        self.chat.totals.add(final)
-        # The steps stored above carry the tokens and cost; the final output does not count them twice.
-        self.chat.add_answer(ChatMessage("assistant", run.output, final.model, "complete", seconds=run.seconds),
-                             counted=False)
-
-
-@dataclass(frozen=True)
-class CompareRecord:
-    prompt: str
-    answers: Sequence[CompareAnswer]
-
-
-def compare_messages(chat: Chat, prompt: str) -> list[Message]:
-    """The conversation up to `prompt`: without its last user message when that is the prompt."""
-    from app.providers.base import Message
-
-    history = chat.wire_messages()
-    last_user = next((i for i in range(len(history) - 1, -1, -1) if history[i].role == "user"), None)
-    if last_user is not None and history[last_user].content == prompt:
-        history = history[:last_user]
-    return [*history, Message("user", prompt)]
-
-
-def remember_compare(chat: Chat, prompt: str, answers: Sequence[CompareAnswer]) -> None:
-    """Keep the answers of the last /compare on the chat, for /pick."""
-    chat.last_compare = CompareRecord(prompt, tuple(answers))
-
-
-def last_compare(chat: Chat) -> CompareRecord | None:
-    return chat.last_compare
-
-
-def pick(chat: Chat, number: int) -> CompareAnswer:
-    """Continue the conversation with answer `number` (1-based) of the last /compare, and its model.
-
-    Raises:
-        UsageError: no comparison yet, no such answer, or one that failed.
-    """
-    record = last_compare(chat)
-    if record is None:
-        raise UsageError("nothing to pick", "Run /compare MODEL MODEL… first.")
-    if not 1 <= number <= len(record.answers):
-        raise UsageError(f"pick a number from 1 to {len(record.answers)}")
-    answer = record.answers[number - 1]
-    if answer.status != "done":
-        raise UsageError(f"answer {number} ({answer.model}) did not complete; pick another")
-    last_user = next((m for m in reversed(chat.messages) if m.role == "user"), None)
-    if last_user is not None and last_user.content == record.prompt:
-        if chat.messages[-1].role == "assistant":
-            chat.prepare_retry()  # the picked answer replaces the one given before
-    else:
-        chat.add_user_message(record.prompt)
-    message = ChatMessage(
-        "assistant", answer.text, answer.model, "complete",
-        answer.input_tokens, answer.output_tokens, answer.cost, answer.seconds,
-    )  # fmt: skip
-    chat.add_answer(message)
-    chat.use_model(answer.model)
-    chat.last_compare = None
-    return answer
-
-
 # --- showing chains -------------------------------------------------------------------------
 
 
@@ -269,7 +159,7 @@ def _complete_models(chat: Chat, argument: str) -> Iterable[str]:
 
 
 def _complete_pick(chat: Chat, argument: str) -> Iterable[str]:
-    record = last_compare(chat)
+    record = chat.last_compare
     return [f"{i}\t{a.model}" for i, a in enumerate(record.answers, start=1)] if record else []
 
 
@@ -302,5 +192,5 @@ def register(registry: Registry) -> None:
     async def pick_(chat: Chat, argument: str) -> Result:
         if not argument.strip().isdigit():
             raise UsageError("which answer?", "Usage: /pick N, N being the number above the answer.")
-        answer = pick(chat, int(argument))
+        answer = chat.pick(int(argument))
         return Notice(f"continuing with answer {argument.strip()}; now talking to {answer.model}")

@@ -1,4 +1,4 @@
-"""Types every layer shares, and the protocol a provider implements.
+"""The protocol a provider implements, and a stream collected.
 
 A provider turns a `ChatRequest` into an async stream of events. Nothing here
 knows about terminals, files or configuration formats.
@@ -8,16 +8,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-Role = Literal["user", "assistant", "system"]
+from app.types import Event, Finish, Message, Role, TextDelta, ThinkingDelta, Usage
 
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    role: Role
-    content: str
-
+__all__ = [
+    "Answer",
+    "ChatRequest",
+    "Event",
+    "Finish",
+    "Message",
+    "Provider",
+    "Role",
+    "TextDelta",
+    "ThinkingDelta",
+    "Usage",
+    "close_stream",
+    "collect",
+]
 
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
@@ -34,32 +42,6 @@ class ChatRequest:
     messages: tuple[Message, ...]
     system: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class TextDelta:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ThinkingDelta:
-    """Reasoning text, kept apart from the answer and never mixed into it."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Finish:
-    reason: str | None
-
-
-Event = TextDelta | ThinkingDelta | Usage | Finish
 
 
 @runtime_checkable

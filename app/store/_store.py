@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import get_args
 
 from app.errors import UsageError
-from app.providers.base import Role
+from app.types import Role
 from app.store._schema import friendly_errors, open_database, snapshot, transaction
 from app.store._types import (
     MATCH_END,

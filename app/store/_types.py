@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Literal
 
-from app.providers.base import Message, Role
+from app.types import AnswerRecord, Role
 
 Status = Literal["complete", "interrupted", "error"]
 
@@ -61,9 +61,12 @@ class StoredMessage:
     status: Status
     created: datetime
 
-    def to_message(self) -> Message:
-        """The provider-facing message (role and content)."""
-        return Message(self.role, self.content)
+    def to_record(self) -> AnswerRecord:
+        """An answer's record as it was kept (the seconds it took are not stored)."""
+        return AnswerRecord(
+            self.model or "?", self.content, status=self.status, input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens, cost=self.cost,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

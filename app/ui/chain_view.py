@@ -1,49 +1,36 @@
-"""Chains and comparisons on screen: one live line per step, answers side by side.
+"""Chains on screen: one live line per step.
 
 `StepLines` draws a chain's progress, one line a step — waiting, running
 (with the tail of its streaming text), done (seconds, tokens, cost),
-skipped, failed, cancelled — fed by the executor's events. `CompareView`
-draws several answers in columns, or stacked when the terminal is narrow.
-`run_chain_live` and `run_compare_live` are what the REPL calls;
-`orch chain` uses `StepLines` and `PlainProgress` through app/chain_cli.py.
+skipped, failed, cancelled — fed by the executor's events.
+`run_chain_live` is what the REPL calls; `orch chain` uses `StepLines` and
+`PlainProgress` on stderr.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
-from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from app import chains
-from app.compare import AnswerEnded, AnswerText, CompareAnswer, CompareEvent, run_compare
 from app.ui.render import Footer
 
 if TYPE_CHECKING:
     from app.chat import Chat
-    from app.config import ModelConfig
-    from app.providers.base import Message
-    from app.runtime import Runtime
+    from app.types import AnswerRecord
 
-__all__ = [
-    "CompareView",
-    "PlainProgress",
-    "StepLines",
-    "compare_live",
-    "live_lines",
-    "run_chain_live",
-    "run_compare_live",
-    "show_final",
-]
+__all__ = ["PlainProgress", "StepLines", "live_lines", "run_chain_live", "show_final"]
 
-SIDE_BY_SIDE_MIN_WIDTH = 100
+# Each step-ending event, as the state its line shows.
+_ENDED = {chains.StepDone: "done", chains.StepSkipped: "skipped", chains.StepFailed: "failed",
+          chains.StepCancelled: "cancelled"}  # fmt: skip
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _ICONS = {"waiting": "·", "done": "✓", "skipped": "–", "failed": "✗", "cancelled": "✗"}
 _STYLES = {
@@ -58,16 +45,6 @@ _STYLES = {
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _footer(
-    model: str,
-    seconds: float | None,
-    input_tokens: int | None = None,
-    output_tokens: int | None = None,
-    cost: float | None = None,
-) -> str:
-    return str(Footer(model, input_tokens, output_tokens, cost, seconds))
 
 
 # --- a chain's steps ------------------------------------------------------------------
@@ -114,7 +91,7 @@ class StepLines:
             # Only the tail is ever shown; keeping it short keeps redraws cheap.
             state.text = (state.text + event.text)[-2000:]
         else:
-            state.status, state.result = event.result.status, event.result
+            state.status, state.result = _ENDED[type(event)], event.result
 
     def line(self, state: _StepState, width: int) -> Text:
         """The line for one step, cut to `width` columns."""
@@ -129,6 +106,7 @@ class StepLines:
         line.append(state.id.ljust(self._id_width), style="bold" if state.status == "running" else style)
         line.append("  ")
         result = state.result
+        record = result.record if result is not None else None
         if state.status == "waiting":
             line.append(f"{state.model} · waiting", style=style)
         elif state.status == "running":
@@ -136,13 +114,12 @@ class StepLines:
             room = width - line.cell_len - 2
             if self.stream_text and state.text and room > 8:
                 line.append("  " + _one_line(state.text[-room * 2 :])[-room:], style="chat.footer")
-        elif result is not None and state.status == "done":
-            line.append(_footer(result.model, result.seconds, result.input_tokens, result.output_tokens, result.cost),
-                        style=style)  # fmt: skip
+        elif record is not None and state.status == "done":
+            line.append(str(Footer.of(record)), style=style)
         elif result is not None and state.status == "skipped":
-            line.append(f"skipped ({result.error})", style=style)
-        elif result is not None and state.status == "failed":
-            line.append(f"{result.model} · failed after {result.seconds:.1f}s: {_one_line(result.error or '')}",
+            line.append(f"skipped ({result.skipped_because}: no)", style=style)
+        elif record is not None and state.status == "failed":
+            line.append(f"{record.model} · failed after {record.seconds or 0:.1f}s: {_one_line(record.error or '')}",
                         style=style)  # fmt: skip
         else:
             line.append(f"{state.model} · cancelled", style=style)
@@ -165,14 +142,15 @@ class PlainProgress:
             return
         if isinstance(event, chains.StepStarted):
             what = f"running ({event.model})"
+        elif isinstance(event, chains.StepSkipped):
+            what = f"skipped ({event.result.skipped_because}: no)"
+        elif isinstance(event, chains.StepCancelled):
+            what = "cancelled"
         else:
-            r = event.result
-            what = {
-                "done": f"done {r.seconds:.1f}s" + _usage_suffix(r),
-                "skipped": f"skipped ({r.error})",
-                "failed": f"failed after {r.seconds:.1f}s: {_one_line(r.error or '')}",
-                "cancelled": "cancelled",
-            }[r.status]
+            record = event.result.record
+            seconds = record.seconds or 0.0
+            what = (f"done {seconds:.1f}s" + _usage_suffix(record) if isinstance(event, chains.StepDone)
+                    else f"failed after {seconds:.1f}s: {_one_line(record.error or '')}")  # fmt: skip
         self.out.write(f"[{event.step}] {what}\n")
         self.out.flush()
 
@@ -186,9 +164,8 @@ def live_lines(console: Console, lines: StepLines) -> Iterator[Live]:
         console.line()  # rich leaves the last frame without its line end when it is not a terminal
 
 
-def _usage_suffix(result: chains.StepResult) -> str:
-    footer = _footer("", None, result.input_tokens, result.output_tokens, result.cost)
-    return footer if footer else ""
+def _usage_suffix(record: AnswerRecord) -> str:
+    return str(Footer("", record.input_tokens, record.output_tokens, record.cost))
 
 
 def show_final(console: Console, text: str, *, markdown: bool = True, code_theme: str = "monokai") -> None:
@@ -201,180 +178,21 @@ def show_final(console: Console, text: str, *, markdown: bool = True, code_theme
         console.print(Text(text), soft_wrap=True)
 
 
-async def run_chain_live(
-    console: Console,
-    runtime: Runtime,
-    chain_name: str,
-    input: str,
-    variables: Mapping[str, str],
-    *,
-    chat: Chat | None = None,
-    dry_run: bool = False,
-) -> chains.ChainRun:
-    """Run a chain with its steps drawn live, then show its final output.
-
-    With `chat`, steps that name no model use the chat's model and system
-    prompt, and the run joins the conversation (see `ChainRecorder`).
+async def run_chain_live(console: Console, chat: Chat, name: str, input: str, variables: Mapping[str, str]) -> chains.ChainRun:
+    """Run a chain in the conversation with its steps drawn live, then show its final output.
 
     Raises:
         UsageError, ConfigError: unknown chain, bad variables, a chain with problems.
         StepFailedError: a step failed (the view shows which; `run` has the outputs so far).
         asyncio.CancelledError: the run was cancelled; every step was cancelled.
     """
-    config = runtime.config
-    plan = chains.plan_chain(config, chain_name)
-    default_model = chat.model if chat is not None else runtime.model(config.default_model)
-    default_system = chat.system if chat is not None else config.system_prompt
-    if dry_run:
-        steps = chains.dry_run(plan, input, variables, default_model.name, default_system)
-        console.print(Text(chains.describe_dry_run(plan, steps)))
-        return chains.ChainRun(plan.name, input, dict(variables))
-    plan.bind(variables)  # bad variables fail before anything is drawn or stored
-    recorder = None
-    if chat is not None:
-        from app.commands.chains import ChainRecorder
-
-        recorder = ChainRecorder(chat, plan.name, input)
-    lines = StepLines(plan, default_model.name)
-
-    def listener(event: chains.ChainEvent) -> None:
-        lines.apply(event)
-        if recorder is not None:
-            recorder.event(event)
-
+    config = chat.runtime.config
+    plan = chains.plan_chain(config, name)
+    plan.bind(variables)  # bad variables fail before anything is drawn
+    lines = StepLines(plan, chat.model.name)
     with live_lines(console, lines):
-        run = await chains.run_chain(
-            runtime, plan, input, variables, listener=listener, default_model=default_model,
-            default_system=default_system,
-        )  # fmt: skip
+        run = await chat.run_chain(name, input, variables, listener=lines.apply)
     show_final(console, run.output, markdown=config.ui.markdown, code_theme=config.ui.code_theme)
-    summary = _footer(f"chain {plan.name}", run.seconds, run.input_tokens, run.output_tokens, run.cost)
+    summary = str(Footer(f"chain {plan.name}", run.input_tokens, run.output_tokens, run.cost, run.seconds))
     console.print(Text(summary, style="chat.footer"))
-    if recorder is not None:
-        recorder.finished(run)
     return run
-
-
-# --- comparing models --------------------------------------------------------------
-
-
-class CompareView:
-    """Answers side by side (or stacked when narrower than `SIDE_BY_SIDE_MIN_WIDTH`), each with its footer.
-
-    While `live` is true each answer shows only its tail, so that the view
-    fits the screen; once it is false, the answers are shown whole.
-
-    Args:
-        models: the model names, in the order asked.
-        markdown: render finished answers as markdown (on a terminal).
-        code_theme: the Pygments theme of code blocks.
-    """
-
-    def __init__(self, models: Sequence[str], *, markdown: bool = False, code_theme: str = "monokai") -> None:
-        self.answers = [CompareAnswer(name) for name in models]
-        self.live = True
-        self.markdown = markdown
-        self.code_theme = code_theme
-
-    def apply(self, event: CompareEvent) -> None:
-        if isinstance(event, AnswerText):
-            answer = self.answers[event.index]
-            answer.status = "running"
-            answer.text += event.text
-        elif isinstance(event, AnswerEnded):
-            self.answers[event.index] = event.answer
-
-    def side_by_side(self, width: int) -> bool:
-        return len(self.answers) > 1 and width >= SIDE_BY_SIDE_MIN_WIDTH
-
-    def _body(self, answer: CompareAnswer, console: Console, width: int, max_lines: int | None) -> RenderableType:
-        if answer.status == "failed":
-            return Text(f"failed: {answer.error}", style="chain.step.failed")
-        if not answer.text:
-            return Text("…" if answer.status in ("waiting", "running") else "(no answer)", style="chat.footer")
-        if max_lines is None:
-            if self.markdown and console.is_terminal:
-                from rich.markdown import Markdown
-
-                return Markdown(answer.text, code_theme=self.code_theme)
-            return Text(answer.text)
-        tail = Text(answer.text[-width * max_lines * 2 :]).wrap(console, max(width, 1))
-        return Text("\n").join(tail[-max_lines:])
-
-    def _panel(self, index: int, console: Console, width: int, max_lines: int | None) -> Panel:
-        answer = self.answers[index]
-        style = _STYLES.get(answer.status, "chain.step.running")
-        done = answer.status in ("done", "failed", "cancelled")
-        label = "" if answer.status == "done" else answer.status
-        footer = _footer(label, answer.seconds if done else None, answer.input_tokens, answer.output_tokens, answer.cost)
-        footer = footer.removeprefix(" · ")
-        return Panel(
-            self._body(answer, console, width - 4, max_lines),
-            title=Text(f"[{index + 1}] {answer.model}", style="bold"),
-            title_align="left",
-            subtitle=Text(footer, style=style),
-            subtitle_align="right",
-            border_style=style,
-        )
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
-        count = len(self.answers)
-        side = self.side_by_side(width)
-        max_lines = None
-        if self.live:
-            room = max((options.height or console.height) - 2, 6)
-            max_lines = max(room - 2, 3) if side else max(room // count - 2, 2)
-        if side:
-            grid = Table.grid(expand=True, padding=(0, 1))
-            for _ in range(count):
-                grid.add_column(ratio=1)
-            column = (width - (count - 1)) // count
-            grid.add_row(*[self._panel(i, console, column, max_lines) for i in range(count)])
-            yield grid
-        else:
-            yield Group(*[self._panel(i, console, width, max_lines) for i in range(count)])
-
-
-async def compare_live(
-    console: Console,
-    runtime: Runtime,
-    models: Sequence[ModelConfig],
-    messages: Sequence[Message],
-    system: str | None = None,
-) -> list[CompareAnswer]:
-    """Stream every model's answer to `messages` at once, drawn live, then print them in full.
-
-    Raises:
-        asyncio.CancelledError: cancelled; the answers so far are printed first.
-    """
-    ui = runtime.config.ui
-    view = CompareView([m.name for m in models], markdown=ui.markdown, code_theme=ui.code_theme)
-    live = Live(view, console=console, refresh_per_second=12, transient=True, redirect_stdout=False,
-                redirect_stderr=False, vertical_overflow="crop")  # fmt: skip
-    try:
-        with live:
-            answers = await run_compare(runtime, models, messages, system, listener=view.apply)
-    finally:
-        view.live = False
-        for answer in view.answers:
-            if answer.status in ("waiting", "running"):
-                answer.status = "cancelled"
-        console.print(view)
-    return answers
-
-
-async def run_compare_live(console: Console, chat: Chat, models: Sequence[ModelConfig], prompt: str) -> list[CompareAnswer]:
-    """`/compare`: `prompt` (after the conversation so far) to every model; `/pick N` may then continue with one.
-
-    Raises:
-        asyncio.CancelledError: cancelled; nothing is remembered for `/pick`.
-    """
-    from app.commands.chains import compare_messages, remember_compare
-
-    messages = compare_messages(chat, prompt)
-    answers = await compare_live(console, chat.runtime, models, messages, chat.system)
-    remember_compare(chat, prompt, answers)
-    if any(a.status == "done" for a in answers):
-        console.print(Text(f"/pick 1…{len(answers)} continues the conversation with that answer", style="chat.footer"))
-    return answers

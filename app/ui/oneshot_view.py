@@ -7,7 +7,7 @@ from typing import Any
 
 from app import errors
 from app.config import ModelConfig
-from app.providers.base import Message
+from app.types import Message
 from app.runtime import Runtime
 from app.ui.render import AnswerView
 from app.ui.style import make_console
@@ -25,16 +25,15 @@ async def stream_to_terminal(
     ui = runtime.config.ui
     view = AnswerView(console, model=model.name, markdown=ui.markdown, code_theme=ui.code_theme)
     view.start()
+    turn = runtime.answer(model, messages, system=system, options=options)
     try:
-        async for event in runtime.stream(model, messages, system, options):
-            view.feed(event)
+        async with turn:
+            async for event in turn:
+                view.feed(event)
     except errors.ProviderError as exc:
-        view.finish(None)
-        if exc.partial:
+        if turn.record.text:
             exc.hint = (exc.hint + " " if exc.hint else "") + "The partial answer above was kept."
         raise
-    except BaseException:
-        view.finish(view.footer(model.pricing), interrupted=True)
-        raise
-    view.finish(view.footer(model.pricing))
+    finally:
+        view.end(turn.record, footer=turn.record.status != "error")
     return errors.EXIT_OK

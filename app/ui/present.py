@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from app.commands import results as r
-from app.errors import OrchError, ProviderError
+from app.errors import OrchError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -60,31 +60,17 @@ async def stream_answer(console: Console, chat: Chat) -> None:
     config = chat.runtime.config
     view = AnswerView(console, markdown=config.ui.markdown, code_theme=config.ui.code_theme, model=chat.model.name)
     view.start()
+    turn = None
     try:
-        async for event in chat.reply():
-            view.feed(event)
-    except ProviderError:
-        view.finish(_footer(chat) if chat.last_answer and chat.last_answer.status == "error" else None)
-        raise
-    except BaseException:
-        view.finish(_footer(chat), interrupted=True)
-        raise
-    view.finish(_footer(chat))
-
-
-def _footer(chat: Chat):
-    from app.ui.render import Footer
-
-    answer = chat.last_answer
-    if answer is None:
-        return None
-    return Footer(
-        model=answer.model or chat.model.name,
-        input_tokens=answer.input_tokens,
-        output_tokens=answer.output_tokens,
-        cost=answer.cost,
-        seconds=answer.seconds or 0.0,
-    )
+        async with chat.reply() as turn:
+            async for event in turn:
+                view.feed(event)
+    finally:
+        if turn is None:
+            view.finish()
+        else:
+            # A failure with no text has no answer to put a footer under.
+            view.end(turn.record, footer=bool(turn.record.text) or turn.record.status != "error")
 
 
 Unlock = Callable[[list["ModelConfig"]], Awaitable[None]]
@@ -98,7 +84,7 @@ async def run_chain(console: Console, chat: Chat, request: r.RunChain, unlock: U
     chain = runtime.config.chains.get(request.name)
     if chain is not None:
         await unlock([runtime.model(s.model) if s.model else chat.model for s in chain.steps])
-    await run_chain_live(console, runtime, request.name, request.input, dict(request.variables), chat=chat)
+    await run_chain_live(console, chat, request.name, request.input, dict(request.variables))
 
 
 async def run_compare(console: Console, chat: Chat, request: r.Compare, unlock: Unlock) -> None:

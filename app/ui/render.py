@@ -18,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.live import Live
@@ -27,11 +27,9 @@ from rich.segment import Segment
 from rich.status import Status
 from rich.text import Text
 
-from app.providers.base import Event, TextDelta, ThinkingDelta, Usage
+from app.types import AnswerRecord, Event, TextDelta, ThinkingDelta
 from app.ui.blocks import BlockSplitter, split_blocks
 
-if TYPE_CHECKING:
-    from app.config import Pricing
 
 __all__ = ["AnswerView", "BlockSplitter", "Footer", "split_blocks"]
 
@@ -47,6 +45,10 @@ class Footer:
     output_tokens: int | None = None
     cost: float | None = None
     seconds: float | None = None
+
+    @classmethod
+    def of(cls, record: AnswerRecord) -> Footer:
+        return cls(record.model, record.input_tokens, record.output_tokens, record.cost, record.seconds)
 
     def __str__(self) -> str:
         parts = [self.model]
@@ -305,9 +307,6 @@ class AnswerView:
         self._output: _Output | None = None
         self._answer_begun = False
         self._late_thinking: list[str] = []
-        self._input_tokens: int | None = None
-        self._output_tokens: int | None = None
-        self._started_at: float | None = None
         self._finished = False
 
     @property
@@ -317,7 +316,6 @@ class AnswerView:
 
     def start(self) -> None:
         """Start the clock, and on a terminal show "waiting for MODEL…"."""
-        self._started_at = self._clock()
         if self._live:
             text = Text(f"waiting for {self._model}…", style="chat.status")
             self._status = Status(text, console=self._console, spinner_style="chat.status")
@@ -335,22 +333,10 @@ class AnswerView:
                 self._late_thinking.append(event.text)
             else:
                 self._out().thinking(event.text)
-        elif isinstance(event, Usage):
-            if event.input_tokens is not None:
-                self._input_tokens = event.input_tokens
-            if event.output_tokens is not None:
-                self._output_tokens = event.output_tokens
 
-    def footer(self, pricing: Pricing | None = None) -> Footer:
-        """The footer for what was fed so far, timed from `start()`.
-
-        Args:
-            pricing: the model's prices; None leaves the cost out.
-        """
-        seconds = None if self._started_at is None else self._clock() - self._started_at
-        known = self._input_tokens is not None or self._output_tokens is not None
-        cost = pricing.cost(self._input_tokens, self._output_tokens) if pricing and known else None
-        return Footer(self._model, self._input_tokens, self._output_tokens, cost, seconds)
+    def end(self, record: AnswerRecord, *, footer: bool = True) -> None:
+        """End the answer as `record` says it ended: marked when cut short, then its footer."""
+        self.finish(Footer.of(record) if footer else None, interrupted=record.status == "interrupted")
 
     def finish(self, footer: Footer | None = None, *, interrupted: bool = False, error: str | None = None) -> None:
         """End the answer: print what is still open, then the markers and the footer.

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.markdown import Markdown
 
-from app.config import Pricing
-from app.providers.base import Finish, TextDelta, ThinkingDelta, Usage
+from app.providers.base import TextDelta, ThinkingDelta, Usage
+from app.types import AnswerRecord
 from app.ui.render import AnswerView, BlockSplitter, Footer, split_blocks
 from app.ui.style import STYLES, make_console, theme
 
@@ -409,18 +409,10 @@ def test_footer_format() -> None:
     assert str(Footer("m")) == "m"
 
 
-def test_the_view_builds_its_footer_from_usage_pricing_and_time() -> None:
-    clock = FakeClock()
-    view = AnswerView(pipe(), model="sonnet", clock=clock)
-    view.start()
-    view.feed(Usage(input_tokens=12))
-    view.feed(TextDelta("x"))
-    view.feed(Usage(output_tokens=340))
-    view.feed(Finish("stop"))
-    clock.now = 2.3
-    footer = view.footer(Pricing(input=3.0, output=15.0))
-    assert str(footer) == "sonnet · 12→340 tokens · $0.0051 · 2.3s"
-    assert view.footer().cost is None
+def test_the_footer_of_a_record_shows_its_usage_cost_and_time() -> None:
+    record = AnswerRecord("sonnet", "x", input_tokens=12, output_tokens=340, cost=0.0051, seconds=2.3)
+    assert str(Footer.of(record)) == "sonnet · 12→340 tokens · $0.0051 · 2.3s"
+    assert Footer.of(AnswerRecord("sonnet", "x")).cost is None
 
 
 def test_footer_is_one_dim_line_under_the_answer() -> None:

@@ -1,57 +1,22 @@
-"""A conversation: its messages, the model it talks to, and how an answer is taken.
-
-`Chat.reply()` streams an answer as events. However the stream ends —
-completed, failed, or cancelled by Ctrl-C — the answer that arrived is kept
-in the conversation with its status, and written to the store if there is one.
-"""
+"""The `Chat`: one conversation with a current model (see the package's docstring)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from app.chat._messages import ChatMessage, Totals
 from app.config import ModelConfig
-from app.errors import ProviderError, UsageError
-from app.providers.base import Answer, Event, Message, close_stream
-from app.runtime import Runtime
+from app.errors import UsageError
+from app.runtime import Runtime, Turn
+from app.types import AnswerRecord, Message
 
 if TYPE_CHECKING:
+    from app.chains import ChainEvent, ChainRun
+    from app.chat._compare import CompareEvent, CompareRecord
     from app.store import Store
-
-Status = Literal["complete", "interrupted", "error"]
-
-
-@dataclass
-class ChatMessage:
-    role: Literal["user", "assistant"]
-    content: str
-    model: str | None = None
-    status: Status = "complete"
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost: float | None = None
-    seconds: float | None = None
-    id: int | None = None
-
-
-@dataclass
-class Totals:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost: float = 0.0
-    answers: int = 0
-    priced: bool = True
-
-    def add(self, message: ChatMessage) -> None:
-        self.input_tokens += message.input_tokens or 0
-        self.output_tokens += message.output_tokens or 0
-        self.answers += 1
-        if message.cost is None:
-            self.priced = self.priced and not (message.input_tokens or message.output_tokens)
-        else:
-            self.cost += message.cost
 
 
 @dataclass
@@ -75,7 +40,7 @@ class Chat:
     options: dict[str, Any] = field(default_factory=dict)
     totals: Totals = field(default_factory=Totals)
     # The answers of the last /compare, kept for /pick.
-    last_compare: Any = None
+    last_compare: CompareRecord | None = None
 
     # --- settings --------------------------------------------------------------
 
@@ -127,7 +92,7 @@ class Chat:
         self.conversation_id = conversation.id
         self.title = conversation.title
         self.messages = [
-            ChatMessage(m.role, m.content, m.model, m.status, m.input_tokens, m.output_tokens, m.cost, id=m.id)
+            ChatMessage(m.role, m.content, m.to_record() if m.role == "assistant" else None, id=m.id)
             for m in branch
             if m.role in ("user", "assistant")
         ]
@@ -142,7 +107,8 @@ class Chat:
         if not 0 <= index < len(self.messages):
             raise UsageError(f"no message {index + 1}; /history lists them")
         original = self.messages[index]
-        edited = ChatMessage(original.role, text, original.model)
+        record = AnswerRecord(original.model, text) if original.record and original.model else None
+        edited = ChatMessage(original.role, text, record)
         if self.store is not None and self.conversation_id is not None and original.id is not None:
             edited.id = self.store.edit_message(self.conversation_id, original.id, text).id
         self.messages = self.messages[:index] + [edited]
@@ -181,39 +147,30 @@ class Chat:
         if not self.messages or self.messages[-1].role != "user":
             raise UsageError("nothing to retry yet")
 
-    async def reply(self, overrides: dict[str, Any] | None = None) -> AsyncIterator[Event]:
-        """Stream the model's answer to the conversation so far, then keep it.
+    @contextlib.asynccontextmanager
+    async def reply(self, overrides: Mapping[str, Any] | None = None) -> AsyncIterator[Turn]:
+        """The model's answer to the conversation so far, as a `Turn` to iterate for its events.
 
-        The answer joins the conversation when the stream ends, whether it
-        completed, failed (`error`, partial text kept) or was cancelled
-        (`interrupted`).
+        The answer joins the conversation when the block ends, whether it
+        completed, failed (partial text kept, status `error`) or was cancelled
+        (`interrupted`); a failure with no text at all leaves nothing behind.
         """
-        model = self.model
-        answer = Answer()
-        status: Status = "complete"
-        started = time.monotonic()
-        stream = self.runtime.stream(model, self.wire_messages(), self.system, {**self.options, **(overrides or {})})
+        turn = self.runtime.answer(
+            self.model, self.wire_messages(), system=self.system, options={**self.options, **(overrides or {})}
+        )
         try:
-            async for event in stream:
-                answer.add(event)
-                yield event
-        except ProviderError as exc:
-            status = "error"
-            exc.partial = exc.partial or answer.text
-            answer.text = exc.partial
-            raise
-        except BaseException:
-            status = "interrupted"
-            raise
+            async with turn:
+                yield turn
         finally:
-            await close_stream(stream)
-            self._keep(model, answer, status, time.monotonic() - started)
+            record = turn.record
+            if record.text or record.status != "error":
+                self.add_answer(ChatMessage.answer(record))
 
     def add_answer(self, message: ChatMessage, *, counted: bool = True) -> None:
-        """Add an answer that came from elsewhere (a chain, a compare) to the conversation."""
+        """Add an answer to the conversation (and its usage to the totals, unless counted elsewhere)."""
         self.messages.append(message)
-        if counted:
-            self.totals.add(message)
+        if counted and message.record is not None:
+            self.totals.add(message.record)
         self._persist(message)
 
     def store_aside(self, message: ChatMessage, parent_id: int | None) -> None:
@@ -223,16 +180,30 @@ class Chat:
             self._write(message, parent_id)
             self.store.set_head(self.conversation_id, head)
 
-    def _keep(self, model: ModelConfig, answer: Answer, status: Status, seconds: float) -> None:
-        if status == "error" and not answer.text:
-            return
-        cost = model.pricing.cost(answer.input_tokens, answer.output_tokens) if model.pricing else None
-        message = ChatMessage(
-            "assistant", answer.text, model.name, status, answer.input_tokens, answer.output_tokens, cost, seconds
-        )
-        self.messages.append(message)
-        self.totals.add(message)
-        self._persist(message)
+    # --- several answers at once ------------------------------------------------------
+
+    async def compare(
+        self, models: Sequence[ModelConfig], prompt: str, listener: Callable[[CompareEvent], None] | None = None
+    ) -> CompareRecord:
+        """`prompt`, after the conversation so far, to every model at once; kept for `pick()`."""
+        from app.chat._compare import compare
+
+        return await compare(self, models, prompt, listener)
+
+    def pick(self, number: int) -> AnswerRecord:
+        """Continue with answer `number` (1-based) of the last `compare()`, and with its model."""
+        from app.chat._compare import pick
+
+        return pick(self, number)
+
+    async def run_chain(
+        self, name: str, input: str, variables: Mapping[str, str],
+        listener: Callable[[ChainEvent], None] | None = None,
+    ) -> ChainRun:  # fmt: skip
+        """Run the chain `name` on `input`; its input and final output join the conversation."""
+        from app.chat._chains import run_chain
+
+        return await run_chain(self, name, input, variables, listener)
 
     def _persist(self, message: ChatMessage) -> None:
         if self.store is None:
@@ -246,6 +217,7 @@ class Chat:
 
     def _write(self, message: ChatMessage, parent: int | None) -> None:
         assert self.store is not None and self.conversation_id is not None
+        record = message.record
         stored = self.store.add_message(
             self.conversation_id,
             message.role,
@@ -255,6 +227,11 @@ class Chat:
             input_tokens=message.input_tokens,
             output_tokens=message.output_tokens,
             cost=message.cost,
-            status=message.status,
+            status=_STORED_STATUS.get(record.status, "complete") if record else "complete",
         )
         message.id = stored.id
+
+
+# The store keeps three statuses today; truncated and refused answers are whole as far as they go.
+_STORED_STATUS = {"complete": "complete", "truncated": "complete", "refused": "complete",
+                  "interrupted": "interrupted", "error": "error"}  # fmt: skip

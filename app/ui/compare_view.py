@@ -1,0 +1,163 @@
+"""`/compare` on screen: several answers side by side, or stacked when the terminal is narrow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from app.chat import AnswerEnded, AnswerText, CompareEvent
+from app.ui.render import Footer
+
+if TYPE_CHECKING:
+    from app.chat import Chat, CompareRecord
+    from app.config import ModelConfig
+    from app.types import AnswerRecord
+
+SIDE_BY_SIDE_MIN_WIDTH = 100
+# A pane's state, by how its answer is going or went.
+_STYLES = {
+    "waiting": "chain.step.waiting",
+    "running": "chain.step.running",
+    "complete": "chain.step.done",
+    "truncated": "chain.step.done",
+    "refused": "chain.step.failed",
+    "error": "chain.step.failed",
+    "interrupted": "chain.step.skipped",
+}
+
+
+class Pane:
+    """One model's answer as the view knows it: the text so far, then its record."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.record: AnswerRecord | None = None
+        self._pieces: list[str] = []
+        self.running = False
+
+    @property
+    def text(self) -> str:
+        if self.record is not None:
+            return self.record.text
+        if len(self._pieces) > 1:
+            self._pieces[:] = ["".join(self._pieces)]
+        return self._pieces[0] if self._pieces else ""
+
+    @property
+    def state(self) -> str:
+        if self.record is not None:
+            return self.record.status
+        return "running" if self.running else "waiting"
+
+    def add(self, text: str) -> None:
+        self.running = True
+        self._pieces.append(text)
+
+
+class CompareView:
+    """Answers side by side (or stacked when narrower than `SIDE_BY_SIDE_MIN_WIDTH`), each with its footer.
+
+    While `live` is true each answer shows only its tail, so that the view
+    fits the screen; once it is false, the answers are shown whole.
+
+    Args:
+        models: the model names, in the order asked.
+        markdown: render finished answers as markdown (on a terminal).
+        code_theme: the Pygments theme of code blocks.
+    """
+
+    def __init__(self, models: Sequence[str], *, markdown: bool = False, code_theme: str = "monokai") -> None:
+        self.panes = [Pane(name) for name in models]
+        self.live = True
+        self.markdown = markdown
+        self.code_theme = code_theme
+
+    def apply(self, event: CompareEvent) -> None:
+        if isinstance(event, AnswerText):
+            self.panes[event.index].add(event.text)
+        elif isinstance(event, AnswerEnded):
+            self.panes[event.index].record = event.record
+
+    def side_by_side(self, width: int) -> bool:
+        return len(self.panes) > 1 and width >= SIDE_BY_SIDE_MIN_WIDTH
+
+    def _body(self, pane: Pane, console: Console, width: int, max_lines: int | None) -> RenderableType:
+        record = pane.record
+        if record is not None and record.status == "error":
+            return Text(f"failed: {record.error}", style="chain.step.failed")
+        text = pane.text
+        if not text:
+            return Text("(no answer)" if record is not None else "…", style="chat.footer")
+        if max_lines is None:
+            if self.markdown and console.is_terminal:
+                from rich.markdown import Markdown
+
+                return Markdown(text, code_theme=self.code_theme)
+            return Text(text)
+        tail = Text(text[-width * max_lines * 2 :]).wrap(console, max(width, 1))
+        return Text("\n").join(tail[-max_lines:])
+
+    def _panel(self, index: int, console: Console, width: int, max_lines: int | None) -> Panel:
+        pane = self.panes[index]
+        state = pane.state
+        style = _STYLES[state]
+        record = pane.record
+        footer = ""
+        if record is not None:
+            label = "" if state == "complete" else {"error": "failed", "interrupted": "cancelled"}.get(state, state)
+            footer = str(Footer(label, record.input_tokens, record.output_tokens, record.cost, record.seconds))
+            footer = footer.removeprefix(" · ")
+        return Panel(
+            self._body(pane, console, width - 4, max_lines),
+            title=Text(f"[{index + 1}] {pane.model}", style="bold"),
+            title_align="left",
+            subtitle=Text(footer, style=style),
+            subtitle_align="right",
+            border_style=style,
+        )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        count = len(self.panes)
+        side = self.side_by_side(width)
+        max_lines = None
+        if self.live:
+            room = max((options.height or console.height) - 2, 6)
+            max_lines = max(room - 2, 3) if side else max(room // count - 2, 2)
+        if side:
+            grid = Table.grid(expand=True, padding=(0, 1))
+            for _ in range(count):
+                grid.add_column(ratio=1)
+            column = (width - (count - 1)) // count
+            grid.add_row(*[self._panel(i, console, column, max_lines) for i in range(count)])
+            yield grid
+        else:
+            yield Group(*[self._panel(i, console, width, max_lines) for i in range(count)])
+
+
+async def run_compare_live(console: Console, chat: Chat, models: Sequence[ModelConfig], prompt: str) -> CompareRecord:
+    """`/compare`: `prompt` (after the conversation so far) to every model, drawn live, then printed in
+    full; `/pick N` may then continue with one.
+
+    Raises:
+        asyncio.CancelledError: cancelled; the answers so far are printed first, nothing is kept for /pick.
+    """
+    ui = chat.runtime.config.ui
+    view = CompareView([m.name for m in models], markdown=ui.markdown, code_theme=ui.code_theme)
+    live = Live(view, console=console, refresh_per_second=12, transient=True, redirect_stdout=False,
+                redirect_stderr=False, vertical_overflow="crop")  # fmt: skip
+    try:
+        with live:
+            record = await chat.compare(models, prompt, listener=view.apply)
+    finally:
+        view.live = False
+        console.print(view)
+    if any(a.status == "complete" for a in record.answers):
+        console.print(Text(f"/pick 1…{len(record.answers)} continues the conversation with that answer", style="chat.footer"))
+    return record
