@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from app.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from app.chain_plan import ChainPlan
+    from app.chains import ChainPlan
     from app.chains import ChainRun
     from app.cli import Context
     from app.config import ModelConfig, UIConfig

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app import chain_templates
-from app.chain_plan import Condition, build_plan
+from app.chains import templates as chain_templates
+from app.chains import Condition, build_plan
 from app.chains import check_chains, plan_chain
 from app.cli import main
 from app.config import check, defaults_dir

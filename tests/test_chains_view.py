@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from app.chain_events import StepResult
+from app.chains import StepResult
 from app.chains import StepDone, StepFailed, StepFailedError, StepSkipped, StepStarted, StepText, plan_chain
 from app.chat import AnswerEnded, AnswerText, Chat
 from app.commands import build_registry

@@ -22,7 +22,6 @@ FORBIDDEN = {
     "app.runtime": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
     "app.chat": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
     "app.chains": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
-    "app.chain_plan": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
     "app.commands": ("app.ui", "rich", "prompt_toolkit"),
 }
 

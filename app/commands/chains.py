@@ -11,7 +11,7 @@ from app.commands.results import Compare, Notice, Result, RunChain, Table
 from app.errors import UsageError
 
 if TYPE_CHECKING:
-    from app.chain_plan import ChainPlan
+    from app.chains import ChainPlan
     from app.chat import Chat
 
 _WORD = re.compile(r"\s*(\S+)")
@@ -123,7 +123,7 @@ def step_tree(plan: ChainPlan, default_model: str) -> str:
 
 
 def chains_table(chat: Chat) -> Result:
-    from app.chain_plan import build_plan
+    from app.chains import build_plan
 
     config = chat.runtime.config
     if not config.chains:

@@ -13,121 +13,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-from app import chain_templates as templates
+from app.chains import templates
+from app.chains.plan import TESTS, ChainPlan, Condition, Problem, StepPlan, Test
 from app.config import ChainConfig, Config, ModelConfig, StepConfig
-from app.errors import UsageError
+from app.errors import ConfigError, UsageError
 
-if TYPE_CHECKING:
-    from jinja2 import Template
-
-TESTS = ("contains", "not_contains", "equals", "matches")
-Test = Literal["contains", "not_contains", "equals", "matches"]
 _STEP_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a chain, where it is in config.yaml and what it is."""
-
-    loc: tuple
-    chain: str
-    step: str | None
-    message: str
-
-    def format(self, path: Path | None = None, lines: dict[tuple, int] | None = None) -> str:
-        from app.config import line_for
-
-        where = f"{path}:{line_for(self.loc, lines or {})}: " if path is not None else ""
-        step = f", step '{self.step}'" if self.step else ""
-        return f"{where}chain '{self.chain}'{step}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A step's `when`: one test on an earlier step's output."""
-
-    step: str
-    test: Test
-    value: str
-    pattern: re.Pattern[str] | None = None
-
-    def holds(self, output: str) -> bool:
-        if self.test == "contains":
-            return self.value in output
-        if self.test == "not_contains":
-            return self.value not in output
-        if self.test == "equals":
-            return output.strip() == self.value
-        assert self.pattern is not None
-        return self.pattern.search(output) is not None
-
-    def describe(self) -> str:
-        verb = {"contains": "contains", "not_contains": "does not contain", "equals": "is", "matches": "matches"}
-        return f"{self.step} {verb[self.test]} '{self.value}'"
-
-
-@dataclass(frozen=True)
-class StepPlan:
-    """A checked step, its templates compiled.
-
-    Args:
-        model: None means the run's default model.
-        needs: the steps it waits for (the step before, unless `needs` said otherwise).
-        predecessors: every step that finishes before it starts (needs, transitively).
-        level: 1 for steps that need nothing; otherwise one more than their deepest need.
-    """
-
-    id: str
-    index: int
-    prompt: Template
-    prompt_source: str
-    model: ModelConfig | None
-    system: Template | None
-    options: Mapping[str, Any]
-    needs: tuple[str, ...]
-    predecessors: frozenset[str]
-    when: Condition | None
-    level: int
-
-
-@dataclass(frozen=True)
-class ChainPlan:
-    name: str
-    description: str | None
-    steps: tuple[StepPlan, ...]
-    output: tuple[str, ...]
-    variables: Mapping[str, str | None] = field(default_factory=dict)
-    uses_input: bool = True
-
-    def step(self, step_id: str) -> StepPlan:
-        return next(s for s in self.steps if s.id == step_id)
-
-    def waves(self) -> list[list[StepPlan]]:
-        """The steps by level: each wave can start once the waves before it are done."""
-        depth = max(s.level for s in self.steps)
-        return [[s for s in self.steps if s.level == n] for n in range(1, depth + 1)]
-
-    def bind(self, given: Mapping[str, str]) -> dict[str, str]:
-        """The run-time variables: `given` over the declared defaults.
-
-        Raises:
-            UsageError: a variable the chain does not declare, or a required one missing.
-        """
-        unknown = [k for k in given if k not in self.variables]
-        if unknown:
-            known = ", ".join(self.variables) or "none"
-            raise UsageError(f"chain '{self.name}' has no variable '{unknown[0]}'", f"Its variables: {known}.")
-        bound = {k: v for k, v in self.variables.items() if v is not None} | dict(given)
-        missing = [k for k in self.variables if k not in bound]
-        if missing:
-            example = " ".join(f"{k}=…" for k in missing)
-            raise UsageError(f"chain '{self.name}' needs {', '.join(missing)}", f"Give it as {example}.")
-        return bound
 
 
 def build_plan(config: Config, name: str) -> tuple[ChainPlan | None, list[Problem]]:
@@ -391,3 +286,26 @@ def _level(sid: str, needs: Mapping[str, tuple[str, ...]], levels: dict[str, int
     if sid not in levels:
         levels[sid] = 1 + max((_level(n, needs, levels) for n in needs[sid]), default=0)
     return levels[sid]
+
+
+def plan_chain(config: Config, name: str, sources: Any = None) -> ChainPlan:
+    """The checked plan of the chain called `name`.
+
+    Args:
+        sources: where the config came from; with it problems carry `file:line`.
+
+    Raises:
+        UsageError: no chain of that name.
+        ConfigError: the chain has problems (every one is listed).
+    """
+    if name not in config.chains:
+        near = difflib.get_close_matches(name, list(config.chains), n=3)
+        hint = f"Did you mean {', '.join(near)}?" if near else f"Known chains: {', '.join(config.chains) or 'none'}."
+        raise UsageError(f"unknown chain '{name}'", hint)
+    plan, problems = build_plan(config, name)
+    if plan is None:
+        if sources is not None:
+            path = Path(sources.config)
+            raise ConfigError(format_problems(problems, path, _config_lines(path)))
+        raise ConfigError(format_problems(problems))
+    return plan

@@ -1,9 +1,8 @@
-"""Chains: checked plans of steps, run as a graph with typed progress events.
+"""Running a chain: every step as soon as the steps it needs are done.
 
-`plan_chain` turns a chain of config.yaml into a `ChainPlan` (see
-chain_plan.py for the checks); `run_chain` runs it. Every step starts as soon
-as the steps it needs are done, so independent steps run concurrently in one
-`asyncio.TaskGroup`. A step whose `when` does not hold is skipped and its
+`run_chain` runs a `ChainPlan` (see check.py) as a graph: independent steps
+run concurrently in one `asyncio.TaskGroup`, each taking its answer through
+`runtime.answer()`. A step whose `when` does not hold is skipped and its
 output is empty. A failing step cancels the running ones and the run raises
 `StepFailedError` naming it, with the outputs so far kept; cancelling the run
 (Ctrl-C) cancels every step. Progress is told to a listener as events;
@@ -15,13 +14,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import chain_templates as templates
-from app.chain_events import (
-    ChainEvent,
+from app.chains import templates
+from app.chains.events import (
     ChainRun,
     Listener,
     StepCancelled,
@@ -32,45 +28,13 @@ from app.chain_events import (
     StepStarted,
     StepText,
 )
-from app.chain_plan import (
-    ChainPlan,
-    Condition,
-    Problem,
-    StepPlan,
-    _config_lines,
-    build_plan,
-    check_chains,
-    format_problems,
-)
-from app.config import Config, ModelConfig
-from app.errors import ChainError, ConfigError, OrchError, UsageError
+from app.chains.plan import ChainPlan, StepPlan
+from app.config import ModelConfig
+from app.errors import ChainError, OrchError
 from app.types import AnswerRecord, Message, TextDelta
 
 if TYPE_CHECKING:
     from app.runtime import Runtime, Turn
-
-__all__ = [
-    "ChainEvent",
-    "ChainPlan",
-    "ChainRun",
-    "Condition",
-    "DryStep",
-    "Problem",
-    "StepCancelled",
-    "StepDone",
-    "StepFailed",
-    "StepFailedError",
-    "StepPlan",
-    "StepResult",
-    "StepSkipped",
-    "StepStarted",
-    "StepText",
-    "check_chains",
-    "describe_dry_run",
-    "dry_run",
-    "plan_chain",
-    "run_chain",
-]
 
 
 class StepFailedError(ChainError):
@@ -92,95 +56,10 @@ class _StepFailure(Exception):
         self.cause = cause
 
 
-# --- planning -----------------------------------------------------------------------
-
-
-def plan_chain(config: Config, name: str, sources: Any = None) -> ChainPlan:
-    """The checked plan of the chain called `name`.
-
-    Args:
-        sources: where the config came from; with it problems carry `file:line`.
-
-    Raises:
-        UsageError: no chain of that name.
-        ConfigError: the chain has problems (every one is listed).
-    """
-    if name not in config.chains:
-        import difflib
-
-        near = difflib.get_close_matches(name, list(config.chains), n=3)
-        hint = f"Did you mean {', '.join(near)}?" if near else f"Known chains: {', '.join(config.chains) or 'none'}."
-        raise UsageError(f"unknown chain '{name}'", hint)
-    plan, problems = build_plan(config, name)
-    if plan is None:
-        if sources is not None:
-            path = Path(sources.config)
-            raise ConfigError(format_problems(problems, path, _config_lines(path)))
-        raise ConfigError(format_problems(problems))
-    return plan
-
-
-def _context(step: StepPlan, input: str, variables: Mapping[str, str], outputs: Mapping[str, str]) -> dict[str, Any]:
+def step_context(step: StepPlan, input: str, variables: Mapping[str, str], outputs: Mapping[str, str]) -> dict[str, Any]:
     """What a step's templates see: the variables, `input`, and the outputs of the steps before it."""
     steps = {sid: outputs.get(sid, "") for sid in step.predecessors}
     return {**variables, templates.INPUT: input, templates.STEPS: steps}
-
-
-@dataclass(frozen=True)
-class DryStep:
-    """What a step would do: its wave, model, condition and rendered prompts (earlier outputs as placeholders)."""
-
-    id: str
-    wave: int
-    model: str
-    needs: tuple[str, ...]
-    when: str | None
-    system: str | None
-    prompt: str
-
-
-def dry_run(
-    plan: ChainPlan, input: str, variables: Mapping[str, str], default_model: str, default_system: str | None = None
-) -> list[DryStep]:
-    """Render every step's prompts, with `⟨id⟩` in place of earlier outputs, without calling a model.
-
-    Raises:
-        UsageError: variables the chain does not declare, or required ones missing.
-    """
-    bound = plan.bind(variables)
-    placeholders = {s.id: f"⟨{s.id}⟩" for s in plan.steps}
-    shown = []
-    for wave, steps in enumerate(plan.waves(), start=1):
-        for step in steps:
-            context = _context(step, input or "⟨input⟩", bound, placeholders)
-            try:
-                prompt = templates.render(step.prompt, context)
-                system = templates.render(step.system, context) if step.system else default_system
-            except templates.TemplateProblem as exc:
-                prompt, system = f"({exc})", None
-            model = step.model.name if step.model else default_model
-            when = step.when.describe() if step.when else None
-            shown.append(DryStep(step.id, wave, model, step.needs, when, system, prompt))
-    return shown
-
-
-def describe_dry_run(plan: ChainPlan, steps: Sequence[DryStep]) -> str:
-    """The order steps would run in, waves of concurrent steps, and each step's rendered prompts."""
-    out = [f"chain {plan.name}" + (f" — {plan.description}" if plan.description else "")]
-    waves = max(s.wave for s in steps)
-    for wave in range(1, waves + 1):
-        these = [s for s in steps if s.wave == wave]
-        together = " (concurrently)" if len(these) > 1 else ""
-        out.append(f"\n{wave}. {', '.join(s.id for s in these)}{together}")
-        for step in these:
-            facts = [step.model] + ([f"needs {', '.join(step.needs)}"] if step.needs else [])
-            facts += [f"only if {step.when}"] if step.when else []
-            out.append(f"   [{step.id}] " + " · ".join(facts))
-            if step.system:
-                out.append("     system: " + step.system.strip().replace("\n", "\n             "))
-            out.append("     prompt: " + step.prompt.strip().replace("\n", "\n             "))
-    out.append(f"\noutput: {' + '.join(plan.output)}")
-    return "\n".join(out)
 
 
 # --- running ----------------------------------------------------------------------
@@ -217,7 +96,7 @@ class _Execution:
                 self.end(StepSkipped(StepResult(step.id, skipped_because=step.when.describe())))
                 self.finished[step.id].set()
                 return
-            context = _context(step, self.run.input, self.run.variables, self.run.outputs)
+            context = step_context(step, self.run.input, self.run.variables, self.run.outputs)
             prompt = templates.render(step.prompt, context)
             system = templates.render(step.system, context) if step.system else self.default_system
             self.emit(StepStarted(step.id, model.name))

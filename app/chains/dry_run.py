@@ -1,0 +1,67 @@
+"""A chain's dry run: what each step would be sent, in the order it would run, calling no model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from app.chains import templates
+from app.chains.plan import ChainPlan
+from app.chains.run import step_context
+
+
+@dataclass(frozen=True)
+class DryStep:
+    """What a step would do: its wave, model, condition and rendered prompts (earlier outputs as placeholders)."""
+
+    id: str
+    wave: int
+    model: str
+    needs: tuple[str, ...]
+    when: str | None
+    system: str | None
+    prompt: str
+
+
+def dry_run(
+    plan: ChainPlan, input: str, variables: Mapping[str, str], default_model: str, default_system: str | None = None
+) -> list[DryStep]:
+    """Render every step's prompts, with `⟨id⟩` in place of earlier outputs, without calling a model.
+
+    Raises:
+        UsageError: variables the chain does not declare, or required ones missing.
+    """
+    bound = plan.bind(variables)
+    placeholders = {s.id: f"⟨{s.id}⟩" for s in plan.steps}
+    shown = []
+    for wave, steps in enumerate(plan.waves(), start=1):
+        for step in steps:
+            context = step_context(step, input or "⟨input⟩", bound, placeholders)
+            try:
+                prompt = templates.render(step.prompt, context)
+                system = templates.render(step.system, context) if step.system else default_system
+            except templates.TemplateProblem as exc:
+                prompt, system = f"({exc})", None
+            model = step.model.name if step.model else default_model
+            when = step.when.describe() if step.when else None
+            shown.append(DryStep(step.id, wave, model, step.needs, when, system, prompt))
+    return shown
+
+
+def describe_dry_run(plan: ChainPlan, steps: Sequence[DryStep]) -> str:
+    """The order steps would run in, waves of concurrent steps, and each step's rendered prompts."""
+    out = [f"chain {plan.name}" + (f" — {plan.description}" if plan.description else "")]
+    waves = max(s.wave for s in steps)
+    for wave in range(1, waves + 1):
+        these = [s for s in steps if s.wave == wave]
+        together = " (concurrently)" if len(these) > 1 else ""
+        out.append(f"\n{wave}. {', '.join(s.id for s in these)}{together}")
+        for step in these:
+            facts = [step.model] + ([f"needs {', '.join(step.needs)}"] if step.needs else [])
+            facts += [f"only if {step.when}"] if step.when else []
+            out.append(f"   [{step.id}] " + " · ".join(facts))
+            if step.system:
+                out.append("     system: " + step.system.strip().replace("\n", "\n             "))
+            out.append("     prompt: " + step.prompt.strip().replace("\n", "\n             "))
+    out.append(f"\noutput: {' + '.join(plan.output)}")
+    return "\n".join(out)
