@@ -47,9 +47,14 @@ async def run_chain(
             step = dataclasses.replace(record, model=f"{record.model} · chain {name}/{result.step}")
             chat.store_aside(ChatMessage.answer(step), user.id)
 
-    run = await chains.run_chain(
-        chat.runtime, plan, input, variables, listener=on_event, default_model=chat.model, default_system=chat.system
-    )
+    try:
+        run = await chains.run_chain(
+            chat.runtime, plan, input, variables, listener=on_event, default_model=chat.model,
+            default_system=chat.system,
+        )  # fmt: skip
+    except BaseException:
+        chat.mark_failed(user)  # the chain's input is kept, but is not "your last message" to answer
+        raise
     # The steps stored above carry the tokens and cost; the final output does not count them twice.
     final = AnswerRecord(f"chain {name}", run.output, seconds=run.seconds)
     chat.add_answer(ChatMessage.answer(final), counted=False)

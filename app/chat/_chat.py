@@ -41,6 +41,8 @@ class Chat:
     totals: Totals = field(default_factory=Totals)
     # The answers of the last /compare, kept for /pick.
     last_compare: CompareRecord | None = None
+    # The settings last written to the store, so that unchanged ones are not written again.
+    _saved_settings: tuple | None = field(default=None, repr=False)
 
     # --- settings --------------------------------------------------------------
 
@@ -55,23 +57,34 @@ class Chat:
             except UsageError:
                 pass
         self.options = kept
+        self.save_settings()
         return self.model
 
     def set_option(self, key: str, value: Any) -> None:
         """Set a sampling option for this conversation, validated against the model's options."""
         self.runtime.request(self.model, [], None, {**self.options, key: value})
         self.options[key] = value
+        self.save_settings()
 
     def unset_option(self, key: str) -> None:
         self.options.pop(key, None)
+        self.save_settings()
+
+    def save_settings(self) -> None:
+        """Store the model, system prompt and options the conversation goes on with (if they changed)."""
+        settings = (self.model.name, self.system, dict(self.options))
+        if self.store is None or self.conversation_id is None or settings == self._saved_settings:
+            return
+        self.store.save_settings(self.conversation_id, model=settings[0], system=settings[1], options=settings[2])
+        self._saved_settings = settings
 
     @property
     def last_answer(self) -> ChatMessage | None:
         return next((m for m in reversed(self.messages) if m.role == "assistant"), None)
 
     def wire_messages(self) -> list[Message]:
-        """The conversation as sent to a model (failed answers with no text are left out)."""
-        return [Message(m.role, m.content) for m in self.messages if m.content or m.role == "user"]
+        """The conversation as sent to a model: without failed requests and answers with no text."""
+        return [Message(m.role, m.content) for m in self.messages if not m.failed and (m.content or m.role == "user")]
 
     # --- editing the conversation ------------------------------------------------
 
@@ -92,10 +105,13 @@ class Chat:
         self.conversation_id = conversation.id
         self.title = conversation.title
         self.messages = [
-            ChatMessage(m.role, m.content, m.to_record() if m.role == "assistant" else None, id=m.id)
+            ChatMessage(m.role, m.content, m.to_record() if m.role == "assistant" else None, id=m.id,
+                        failed=m.role == "user" and m.status == "error")  # fmt: skip
             for m in branch
             if m.role in ("user", "assistant")
         ]
+        self.system, self.options = conversation.system, dict(conversation.options)
+        self._saved_settings = (conversation.model, self.system, dict(self.options))
         if any(conversation.model in (m.name, *m.aliases) for m in self.runtime.config.models):
             self.use_model(conversation.model)
 
@@ -138,7 +154,8 @@ class Chat:
         return message
 
     def prepare_retry(self) -> None:
-        """Drop the last answer so that `reply()` answers the last user message again."""
+        """Drop the last answer so that `reply()` answers the last user message again
+        (a request that failed is sent again)."""
         if not self.messages:
             raise UsageError("nothing to retry yet")
         if self.messages[-1].role == "assistant":
@@ -146,6 +163,7 @@ class Chat:
             self._move_head()
         if not self.messages or self.messages[-1].role != "user":
             raise UsageError("nothing to retry yet")
+        self.mark_failed(self.messages[-1], False)
 
     @contextlib.asynccontextmanager
     async def reply(self, overrides: Mapping[str, Any] | None = None) -> AsyncIterator[Turn]:
@@ -163,8 +181,13 @@ class Chat:
                 yield turn
         finally:
             record = turn.record
-            if record.text or record.status != "error":
+            if record.text or record.status not in ("error", "interrupted"):
                 self.add_answer(ChatMessage.answer(record))
+            elif self.messages and self.messages[-1].role == "user":
+                # Nothing came: the request is kept, marked failed, and not sent again unless retried.
+                self.mark_failed(self.messages[-1], True)
+                if record.status == "interrupted":
+                    self.totals.add(record)
 
     def add_answer(self, message: ChatMessage, *, counted: bool = True) -> None:
         """Add an answer to the conversation (and its usage to the totals, unless counted elsewhere)."""
@@ -205,6 +228,15 @@ class Chat:
 
         return await run_chain(self, name, input, variables, listener)
 
+    def mark_failed(self, message: ChatMessage, failed: bool = True) -> None:
+        """Mark (or unmark) a user message whose request got no answer: kept, not resent as context."""
+        if message.failed == failed:
+            return
+        message.failed = failed
+        if self.store is not None and self.conversation_id is not None and message.id is not None:
+            self.store.set_failed(self.conversation_id, message.id, failed)
+            self.title = self.store.get_conversation(self.conversation_id).title
+
     def _persist(self, message: ChatMessage) -> None:
         if self.store is None:
             return
@@ -212,26 +244,30 @@ class Chat:
             self.conversation_id = self.store.new_conversation(self.model.name, self.title).id
         parent = next((m.id for m in reversed(self.messages[:-1]) if m.id is not None), None)
         self._write(message, parent)
+        self.save_settings()
         if self.title is None and message.role == "user":
             self.title = self.store.get_conversation(self.conversation_id).title
 
     def _write(self, message: ChatMessage, parent: int | None) -> None:
         assert self.store is not None and self.conversation_id is not None
-        record = message.record
+        record = message.record or AnswerRecord(self.model.name)
         stored = self.store.add_message(
             self.conversation_id,
             message.role,
             message.content,
             parent_id=parent,
             model=message.model,
-            input_tokens=message.input_tokens,
-            output_tokens=message.output_tokens,
-            cost=message.cost,
-            status=_STORED_STATUS.get(record.status, "complete") if record else "complete",
+            input_tokens=record.input_tokens,
+            output_tokens=record.output_tokens,
+            cost=record.cost,
+            status=_STORED_STATUS[record.status] if message.record else "complete",
+            finish_reason=record.finish_reason,
+            cached_tokens=record.cached_tokens,
+            seconds=record.seconds,
         )
         message.id = stored.id
 
 
-# The store keeps three statuses today; truncated and refused answers are whole as far as they go.
+# The store keeps three statuses; a truncated or refused answer is `complete` with its finish reason.
 _STORED_STATUS = {"complete": "complete", "truncated": "complete", "refused": "complete",
                   "interrupted": "interrupted", "error": "error"}  # fmt: skip

@@ -16,12 +16,14 @@ class ChatMessage:
         content: the text sent (a user message) or shown (an answer).
         record: how an answer came about (model, status, tokens, cost); None for a user message.
         id: the message's id in the store, once written.
+        failed: a user message whose request got no answer: kept, but not sent again as context.
     """
 
     role: Literal["user", "assistant"]
     content: str
     record: AnswerRecord | None = None
     id: int | None = None
+    failed: bool = False
 
     @classmethod
     def answer(cls, record: AnswerRecord) -> ChatMessage:
@@ -33,7 +35,9 @@ class ChatMessage:
 
     @property
     def status(self) -> Status:
-        return self.record.status if self.record else "complete"
+        if self.record is not None:
+            return self.record.status
+        return "error" if self.failed else "complete"
 
     @property
     def input_tokens(self) -> int | None:

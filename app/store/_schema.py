@@ -67,6 +67,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             UPDATE id_high_water SET last_id = max(last_id, new.id) WHERE tbl = 'conversations';
         END""",
     ),
+    (
+        # What resuming needs to go on exactly where the user left: the conversation's
+        # settings, and how each answer ended (a `complete` answer with finish_reason
+        # `length` was cut by the provider).
+        "ALTER TABLE conversations ADD COLUMN system TEXT",
+        "ALTER TABLE conversations ADD COLUMN options TEXT",
+        "ALTER TABLE conversations ADD COLUMN role TEXT",
+        "ALTER TABLE messages ADD COLUMN finish_reason TEXT",
+        "ALTER TABLE messages ADD COLUMN cached_tokens INTEGER",
+        "ALTER TABLE messages ADD COLUMN seconds REAL",
+    ),
 )
 
 

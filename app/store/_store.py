@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 from app.errors import UsageError
-from app.types import Role
 from app.store._schema import friendly_errors, open_database, snapshot, transaction
+from app.types import Role
 from app.store._types import (
     MATCH_END,
     MATCH_START,
@@ -186,6 +187,10 @@ class Store:
         output_tokens: int | None = None,
         cost: float | None = None,
         status: Status = "complete",
+        *,
+        finish_reason: str | None = None,
+        cached_tokens: int | None = None,
+        seconds: float | None = None,
     ) -> StoredMessage:
         """Append a message under `parent_id` (None: a root) and make it the head.
 
@@ -205,20 +210,11 @@ class Store:
                 self._message_in(db, conversation_id, parent_id, ValueError)
             cur = db.execute(
                 "INSERT INTO messages (conversation_id, parent_id, role, content, model, input_tokens,"
-                " output_tokens, cost, status, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    parent_id,
-                    role,
-                    content,
-                    model,
-                    input_tokens,
-                    output_tokens,
-                    cost,
-                    status,
-                    now,
-                ),
-            )
+                " output_tokens, cost, status, created, finish_reason, cached_tokens, seconds)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, parent_id, role, content, model, input_tokens, output_tokens, cost, status, now,
+                 finish_reason, cached_tokens, seconds),
+            )  # fmt: skip
             db.execute(
                 "UPDATE conversations SET head_id = ?, updated = ?, message_count = message_count + 1"
                 " WHERE id = ?",
@@ -227,6 +223,32 @@ class Store:
             if role == "user":
                 self._title_if_empty(db, conversation_id, content)
             return to_message(db.execute("SELECT * FROM messages WHERE id = ?", (_row_id(cur),)).fetchone())
+
+    def set_failed(self, conversation_id: int, message_id: int, failed: bool = True) -> None:
+        """Mark (or unmark) a user message whose request got no answer: it stays in history but is not
+        resent as context, and a title taken from it is dropped so that the next message gives one."""
+        with self._write() as db:
+            row = self._message_in(db, conversation_id, message_id, ValueError)
+            db.execute("UPDATE messages SET status = ? WHERE id = ?", ("error" if failed else "complete", message_id))
+            if failed:
+                db.execute(
+                    "UPDATE conversations SET title = NULL WHERE id = ? AND title = ?",
+                    (conversation_id, clean_title(shorten(row["content"]))),
+                )
+            else:
+                self._title_if_empty(db, conversation_id, row["content"])
+
+    def save_settings(
+        self, conversation_id: int, *, model: str, system: str | None, options: Mapping[str, Any],
+        role: str | None = None,
+    ) -> None:  # fmt: skip
+        """Keep what the conversation goes on with: its model, system prompt, options and role."""
+        with self._write() as db:
+            self._conversation(db, conversation_id)
+            db.execute(
+                "UPDATE conversations SET model = ?, system = ?, options = ?, role = ? WHERE id = ?",
+                (model, system, json.dumps(dict(options)) if options else None, role, conversation_id),
+            )
 
     def edit_message(self, conversation_id: int, message_id: int, content: str) -> StoredMessage:
         """Fork: a sibling of `message_id` (same parent and role) with new content, made the head.

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from app.types import AnswerRecord, Role
+from app.types import AnswerRecord, Role, status_of
 
 Status = Literal["complete", "interrupted", "error"]
 
@@ -22,11 +24,14 @@ class Conversation:
     """One conversation.
 
     Attributes:
-        title: given by the user or taken from the first user message; None until then.
-        model: the model it was started with.
+        title: given by the user or taken from the first user message answered; None until then.
+        model: the model it talks to (the last one chosen).
         updated: when a message was last added (its "last used" time).
         head_id: the message the active branch ends at; None while empty.
         message_count: messages on every branch.
+        system: its system prompt, if any.
+        options: its sampling options (`/set`).
+        role: the role it uses, if any.
     """
 
     id: int
@@ -36,6 +41,9 @@ class Conversation:
     updated: datetime
     head_id: int | None
     message_count: int
+    system: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,9 @@ class StoredMessage:
         parent_id: the message it answers or follows; None for a conversation's first.
         model: the model that wrote an answer (or the one a user message was sent to).
         cost: USD, None when the model's price is unknown.
-        status: `complete`, or `interrupted` / `error` for a partial answer.
+        status: `complete`, or `interrupted` / `error` for a partial answer; for a user
+            message, `error` marks a request that failed (it is not sent again as context).
+        finish_reason: the provider's word for how an answer ended (`length`: cut short).
     """
 
     id: int
@@ -60,12 +70,17 @@ class StoredMessage:
     cost: float | None
     status: Status
     created: datetime
+    finish_reason: str | None = None
+    cached_tokens: int | None = None
+    seconds: float | None = None
 
     def to_record(self) -> AnswerRecord:
-        """An answer's record as it was kept (the seconds it took are not stored)."""
+        """An answer's record as it was kept."""
+        status = status_of(self.finish_reason) if self.status == "complete" else self.status
         return AnswerRecord(
-            self.model or "?", self.content, status=self.status, input_tokens=self.input_tokens,
-            output_tokens=self.output_tokens, cost=self.cost,
+            self.model or "?", self.content, status=status, finish_reason=self.finish_reason,
+            input_tokens=self.input_tokens, cached_tokens=self.cached_tokens, output_tokens=self.output_tokens,
+            cost=self.cost, seconds=self.seconds,
         )  # fmt: skip
 
 
@@ -181,6 +196,9 @@ def to_conversation(row: sqlite3.Row) -> Conversation:
         updated=datetime.fromisoformat(row["updated"]),
         head_id=row["head_id"],
         message_count=row["message_count"],
+        system=row["system"],
+        options=json.loads(row["options"]) if row["options"] else {},
+        role=row["role"],
     )
 
 
