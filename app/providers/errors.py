@@ -11,8 +11,8 @@ echoes back is masked.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
@@ -22,10 +22,9 @@ from app.http import FailureKind, HttpFailure
 if TYPE_CHECKING:
     from app.providers._http import Endpoint
 
-    _Message = Callable[[Endpoint, HttpFailure], errors.ProviderError]
-
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _OLLAMA_PORT = 11434
+_BASE_URL_HINT = "Check the base_url of providers.{name} in config.yaml."
 
 
 # --- error bodies ---------------------------------------------------------------------------
@@ -105,10 +104,6 @@ def _auth_hint(endpoint: Endpoint) -> str:
     return f"Fix it by setting {spec.env}."
 
 
-def _base_url_hint(endpoint: Endpoint) -> str:
-    return f"Check the base_url of providers.{endpoint.provider} in config.yaml."
-
-
 _CLASS_BY_STATUS: dict[int, type[errors.ProviderError]] = {
     401: errors.AuthError,
     403: errors.AuthError,
@@ -152,7 +147,8 @@ def error_for_status(endpoint: Endpoint, status: int, detail: str, tries: int = 
         hint = f"{name} is having trouble; try again later."
         return cls(f"{name} answered {status} {reason} ({_tries(tries)}){said}", hint)
     if 300 <= status < 400:
-        return cls(f"{name} answered {status} {reason}, a redirect orch does not follow{said}", _base_url_hint(endpoint))
+        hint = _BASE_URL_HINT.format(name=name)
+        return cls(f"{name} answered {status} {reason}, a redirect orch does not follow{said}", hint)
     return cls(f"{name} rejected the request ({status} {reason}){said}")
 
 
@@ -188,6 +184,66 @@ def malformed_chunk(endpoint: Endpoint, data: str) -> errors.StreamError:
 # --- HTTP failures ------------------------------------------------------------------------
 
 
+class _Says(NamedTuple):
+    error: type[errors.ProviderError]
+    message: str
+    hint: str | None = None
+
+
+_CONNECT_HINT = "{connect_hint}"
+
+# What each kind of failure but a status (see `error_for_status`) tells the user,
+# filled in from `_fields`.
+_MESSAGES: dict[FailureKind, _Says] = {
+    FailureKind.CONNECT_REFUSED: _Says(
+        errors.ConnectError, "cannot connect to {where}: connection refused ({tries})", _CONNECT_HINT
+    ),
+    FailureKind.UNKNOWN_HOST: _Says(
+        errors.ConnectError, "cannot connect to {where}: unknown host {host} ({tries})", _CONNECT_HINT
+    ),
+    FailureKind.CONNECT_FAILED: _Says(
+        errors.ConnectError, "cannot connect to {where}: {reason} ({tries})", _CONNECT_HINT
+    ),
+    FailureKind.CONNECT_TIMEOUT: _Says(
+        errors.TimeoutError, "connecting to {where} timed out (connect timeout, {tries})", _CONNECT_HINT
+    ),
+    FailureKind.CLOSED: _Says(
+        errors.ConnectError, "{where} closed the connection without answering ({tries})", _CONNECT_HINT
+    ),
+    FailureKind.READ_TIMEOUT: _Says(
+        errors.TimeoutError,
+        "{name} sent nothing for {seconds}s (read timeout)",
+        "Raise network.read_timeout_s in config.yaml for models that think long before answering.",
+    ),
+    FailureKind.WRITE_TIMEOUT: _Says(errors.TimeoutError, "sending the request to {name} timed out after {seconds}s"),
+    FailureKind.POOL_TIMEOUT: _Says(
+        errors.TimeoutError, "waiting for a free connection to {name} timed out after {seconds}s"
+    ),
+    FailureKind.DEADLINE: _Says(
+        errors.TimeoutError,
+        "{name} did not finish answering within {seconds}s (overall timeout)",
+        "Raise network.timeout_s in config.yaml for long answers.",
+    ),
+    FailureKind.BROKEN: _Says(errors.StreamError, "the connection to {name} broke {when} ({reason})"),
+    FailureKind.UNDECODABLE: _Says(errors.StreamError, "{name} sent an answer that could not be decoded ({reason})"),
+    FailureKind.PROXY: _Says(
+        errors.ConnectError,
+        "the proxy refused the connection to {name} ({reason})",
+        "Check HTTPS_PROXY / HTTP_PROXY / NO_PROXY.",
+    ),
+    FailureKind.UNSUPPORTED_URL: _Says(
+        errors.ConnectError, "cannot connect to {name}: unsupported URL {origin}", _BASE_URL_HINT
+    ),
+    FailureKind.INVALID_URL: _Says(
+        errors.ConnectError, "providers.{name} has an invalid base_url ({reason})", "Fix it in config.yaml."
+    ),
+    FailureKind.UNREADABLE_CHUNK: _Says(errors.StreamError, "{name} sent a chunk orch could not read ({reason})"),
+    FailureKind.NOT_JSON_NOR_SSE: _Says(
+        errors.StreamError, "{name} answered with something that is neither JSON nor SSE: {shown!r}"
+    ),
+}
+
+
 def provider_error(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
     """The error a user reads for a failure of the HTTP layer.
 
@@ -195,104 +251,37 @@ def provider_error(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderE
         endpoint: who the request went to.
         failure: what the HTTP layer said went wrong.
     """
-    return _BY_KIND[failure.kind](endpoint, failure)
+    if failure.kind is FailureKind.STATUS:
+        detail, _ = provider_detail(failure.body, failure.content_type)
+        return error_for_status(endpoint, failure.status or 0, detail, failure.tries)
+    says = _MESSAGES[failure.kind]
+    fields = _fields(endpoint, failure)
+    return says.error(says.message.format_map(fields), says.hint.format_map(fields) if says.hint else None)
 
 
-def _status(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-    detail, _ = provider_detail(failure.body, failure.content_type)
-    return error_for_status(endpoint, failure.status or 0, detail, failure.tries)
+def _fields(endpoint: Endpoint, failure: HttpFailure) -> dict[str, str]:
+    name = endpoint.provider
+    try:
+        url: httpx.URL | None = httpx.URL(endpoint.url)
+    except httpx.InvalidURL:
+        url = None  # only an INVALID_URL failure has one, and its message needs no part of it
+    origin = endpoint.origin if url else ""
+    return {
+        "name": name,
+        "origin": origin,
+        "where": f"{name} at {origin}",
+        "host": url.host if url else "",
+        "tries": _tries(failure.tries),
+        "seconds": "?" if failure.timeout_s is None else f"{failure.timeout_s:g}",
+        "reason": failure.reason,
+        "when": "mid-answer" if failure.started else "before answering",
+        "shown": endpoint.scrub(failure.body.decode("utf-8", errors="replace"))[:120],
+        "connect_hint": _connect_hint(url) if url else "",
+    }
 
 
-def _connect_hint(endpoint: Endpoint) -> str:
-    url = httpx.URL(endpoint.url)
+def _connect_hint(url: httpx.URL) -> str:
     if url.host not in _LOCAL_HOSTS:
         return "Check your network connection (and HTTPS_PROXY if you use a proxy)."
     port = url.port or (443 if url.scheme == "https" else 80)
     return "Is Ollama running? Start it with `ollama serve`." if port == _OLLAMA_PORT else "Is the server running?"
-
-
-def _cannot_connect(reason: Callable[[Endpoint, HttpFailure], str]) -> _Message:
-    def message(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-        where = f"{endpoint.provider} at {endpoint.origin}"
-        text = f"cannot connect to {where}: {reason(endpoint, failure)} ({_tries(failure.tries)})"
-        return errors.ConnectError(text, _connect_hint(endpoint))
-
-    return message
-
-
-def _connect_timeout(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-    where = f"{endpoint.provider} at {endpoint.origin}"
-    text = f"connecting to {where} timed out (connect timeout, {_tries(failure.tries)})"
-    return errors.TimeoutError(text, _connect_hint(endpoint))
-
-
-def _closed(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-    where = f"{endpoint.provider} at {endpoint.origin}"
-    text = f"{where} closed the connection without answering ({_tries(failure.tries)})"
-    return errors.ConnectError(text, _connect_hint(endpoint))
-
-
-def _seconds(failure: HttpFailure) -> str:
-    return "?" if failure.timeout_s is None else f"{failure.timeout_s:g}"
-
-
-def _read_timeout(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-    return errors.TimeoutError(
-        f"{endpoint.provider} sent nothing for {_seconds(failure)}s (read timeout)",
-        "Raise network.read_timeout_s in config.yaml for models that think long before answering.",
-    )
-
-
-def _timed_out(what: str) -> _Message:
-    def message(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-        return errors.TimeoutError(f"{what} to {endpoint.provider} timed out after {_seconds(failure)}s")
-
-    return message
-
-
-def _deadline(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-    return errors.TimeoutError(
-        f"{endpoint.provider} did not finish answering within {_seconds(failure)}s (overall timeout)",
-        "Raise network.timeout_s in config.yaml for long answers.",
-    )
-
-
-def _broken(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-    where = "mid-answer" if failure.started else "before answering"
-    return errors.StreamError(f"the connection to {endpoint.provider} broke {where} ({failure.reason})")
-
-
-def _not_json_nor_sse(endpoint: Endpoint, failure: HttpFailure) -> errors.ProviderError:
-    shown = endpoint.scrub(failure.body.decode("utf-8", errors="replace"))[:120]
-    return errors.StreamError(f"{endpoint.provider} answered with something that is neither JSON nor SSE: {shown!r}")
-
-
-_BY_KIND: dict[FailureKind, _Message] = {
-    FailureKind.STATUS: _status,
-    FailureKind.CONNECT_REFUSED: _cannot_connect(lambda e, f: "connection refused"),
-    FailureKind.UNKNOWN_HOST: _cannot_connect(lambda e, f: f"unknown host {httpx.URL(e.url).host}"),
-    FailureKind.CONNECT_FAILED: _cannot_connect(lambda e, f: f.reason),
-    FailureKind.CONNECT_TIMEOUT: _connect_timeout,
-    FailureKind.CLOSED: _closed,
-    FailureKind.READ_TIMEOUT: _read_timeout,
-    FailureKind.WRITE_TIMEOUT: _timed_out("sending the request"),
-    FailureKind.POOL_TIMEOUT: _timed_out("waiting for a free connection"),
-    FailureKind.DEADLINE: _deadline,
-    FailureKind.BROKEN: _broken,
-    FailureKind.UNDECODABLE: lambda e, f: errors.StreamError(
-        f"{e.provider} sent an answer that could not be decoded ({f.reason})"
-    ),
-    FailureKind.PROXY: lambda e, f: errors.ConnectError(
-        f"the proxy refused the connection to {e.provider} ({f.reason})", "Check HTTPS_PROXY / HTTP_PROXY / NO_PROXY."
-    ),
-    FailureKind.UNSUPPORTED_URL: lambda e, f: errors.ConnectError(
-        f"cannot connect to {e.provider}: unsupported URL {e.origin}", _base_url_hint(e)
-    ),
-    FailureKind.INVALID_URL: lambda e, f: errors.ConnectError(
-        f"providers.{e.provider} has an invalid base_url ({f.reason})", "Fix it in config.yaml."
-    ),
-    FailureKind.UNREADABLE_CHUNK: lambda e, f: errors.StreamError(
-        f"{e.provider} sent a chunk orch could not read ({f.reason})"
-    ),
-    FailureKind.NOT_JSON_NOR_SSE: _not_json_nor_sse,
-}
