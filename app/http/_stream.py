@@ -91,13 +91,13 @@ async def _read_error_body(response: httpx.Response, deadline: _Deadline) -> byt
 @asynccontextmanager
 async def _open(
     client: httpx.AsyncClient,
+    url: str,
     request: httpx.Request,
     policy: RetryPolicy,
     deadline: _Deadline,
     retry_delay: RetryDelay | None,
 ) -> AsyncIterator[httpx.Response]:
     """A 2xx response whose body is still unread, retrying what is safe to retry."""
-    url = str(request.url)
     tries = 0
     cause: BaseException | None
     while True:
@@ -192,7 +192,7 @@ async def post_sse(
     started = False
     try:
         request = client.build_request("POST", url, headers=headers, json=body)
-        async with _open(client, request, policy, deadline, retry_delay) as response:
+        async with _open(client, url, request, policy, deadline, retry_delay) as response:
             started = True
             # The deadline is kept by the body's reads, not per event.
             read_timeout_s = request.extensions.get("timeout", {}).get("read")
