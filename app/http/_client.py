@@ -61,7 +61,7 @@ class RetryPolicy:
 class _TransportPerScheme(httpx.AsyncBaseTransport):
     """The default transport, built per URL scheme on first use.
 
-    A plain-http request (Ollama, LM Studio, a server on this machine) never
+    A plain-http request (most often a model server on this machine) never
     involves TLS, so it does not pay for loading the CA bundle (~35 ms).
     """
 
@@ -98,12 +98,12 @@ def create_client(
 
     Timeouts: `connect_timeout_s` to connect; `read_timeout_s` (default
     `DEFAULT_READ_TIMEOUT_S`, never above `timeout_s`) between two pieces of
-    an answer; `timeout_s` for a whole answer, enforced by `stream_answer`.
+    an answer; `timeout_s` for a whole answer, enforced by `post_sse`.
     HTTP(S)_PROXY / NO_PROXY are honoured, except for loopback hosts (local
     model servers are never reached through a proxy).
 
     Args:
-        network: the `network:` section of config.yaml.
+        network: the network settings (timeouts, retries).
         retry: overrides the policy built from `network` (tests inject `sleep`).
         transport: replaces the network (tests pass `httpx.MockTransport`).
     """

@@ -12,9 +12,8 @@ from typing import Any, Protocol, TypeVar
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
-from app import errors
 from app.http._client import RETRY_STATUSES, RetryPolicy, policy_for, retry_after_s
-from app.http._failures import Endpoint, connect_error, error_for_status, provider_detail, transport_error
+from app.http._failures import FailureKind, HttpFailure, connect_failure, transport_failure
 
 log = logging.getLogger("app.http")
 
@@ -22,6 +21,9 @@ _ERROR_BODY_LIMIT = 64 * 1024
 
 E = TypeVar("E")
 E_co = TypeVar("E_co", covariant=True)
+
+RetryDelay = Callable[[bytes], float | None]
+"""Reads the wait (seconds) an error body asks for; None when it asks for none."""
 
 
 class _DeadlineStream(httpx.AsyncByteStream):
@@ -70,8 +72,8 @@ class _Deadline:
         return asyncio.timeout_at(self.at)
 
 
-async def _read_detail(response: httpx.Response, deadline: _Deadline) -> tuple[str, float | None]:
-    """The provider's message in an error body (read bounded in size and time); closes the response."""
+async def _read_error_body(response: httpx.Response, deadline: _Deadline) -> bytes:
+    """The start of an error body, read bounded in size and time; closes the response."""
     body = bytearray()
     try:
         async with deadline.scope():
@@ -83,12 +85,17 @@ async def _read_detail(response: httpx.Response, deadline: _Deadline) -> tuple[s
         pass  # a broken error body still leaves the status to report
     finally:
         await response.aclose()
-    return provider_detail(bytes(body), response.headers.get("content-type", ""))
+    return bytes(body)
 
 
 @asynccontextmanager
 async def _open(
-    client: httpx.AsyncClient, request: httpx.Request, endpoint: Endpoint, policy: RetryPolicy, deadline: _Deadline
+    client: httpx.AsyncClient,
+    url: str,
+    request: httpx.Request,
+    policy: RetryPolicy,
+    deadline: _Deadline,
+    retry_delay: RetryDelay | None,
 ) -> AsyncIterator[httpx.Response]:
     """A 2xx response whose body is still unread, retrying what is safe to retry."""
     tries = 0
@@ -99,22 +106,33 @@ async def _open(
             async with deadline.scope():
                 response = await client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
-            failure, cause = connect_error(endpoint, exc, tries), exc
+            failure, cause = connect_failure(url, exc, tries), exc
             delay = policy.backoff_s(tries)
         else:
             if response.is_success:
                 break
-            message, body_delay_s = await _read_detail(response, deadline)
+            body = await _read_error_body(response, deadline)
             status = response.status_code
-            failure, cause = error_for_status(endpoint, status, message, tries), None
+            asked_s = retry_after_s(response.headers)
+            failure = HttpFailure(
+                FailureKind.STATUS,
+                url,
+                tries=tries,
+                status=status,
+                body=body,
+                content_type=response.headers.get("content-type", ""),
+                retry_after_s=asked_s,
+            )
+            cause = None
             vetoed = response.headers.get("x-should-retry", "").lower() == "false"
             if status not in RETRY_STATUSES or vetoed:
                 raise failure
-            asked_s = retry_after_s(response.headers)
-            delay = policy.delay_s(tries, body_delay_s if asked_s is None else asked_s)
+            if asked_s is None and retry_delay is not None:
+                asked_s = retry_delay(body)
+            delay = policy.delay_s(tries, asked_s)
         if tries > policy.max_retries or delay > deadline.remaining():
             raise failure from cause
-        log.debug("%s: try %d failed (%s); retrying in %.2fs", endpoint.provider, tries, failure.message, delay)
+        log.debug("try %d failed (%s); retrying in %.2fs", tries, failure, delay)
         await policy.sleep(delay)
     try:
         yield response
@@ -125,15 +143,10 @@ async def _open(
 class WireParser(Protocol[E_co]):
     """Turns one wire format's answer into events; one instance per answer.
 
-    `feed_sse` and `feed_json` raise `ProviderError` for errors reported
-    in the stream or chunks that are not valid JSON; `finish` raises
-    `StreamError` when the answer ended before its end marker.
+    What a parser raises for errors reported in the stream, chunks that are
+    not valid JSON, or an answer that ended before its end marker is its
+    own; `post_sse` lets it through.
     """
-
-    @property
-    def partial(self) -> str:
-        """The answer's text so far."""
-        ...
 
     def feed_sse(self, event: ServerSentEvent) -> Iterable[E_co]:
         """Events from one server-sent event."""
@@ -148,34 +161,38 @@ class WireParser(Protocol[E_co]):
         ...
 
 
-async def stream_answer(
+async def post_sse(
     client: httpx.AsyncClient,
-    endpoint: Endpoint,
+    url: str,
     *,
     headers: Mapping[str, str],
     body: Any,
     parser: WireParser[E],
     policy: RetryPolicy | None = None,
+    retry_delay: RetryDelay | None = None,
 ) -> AsyncIterator[E]:
-    """POST `body` as JSON to `endpoint.url` and stream the parsed answer.
+    """POST `body` as JSON to `url` and stream the parsed answer.
 
     Args:
         client: the shared client (its `RetryPolicy` applies unless `policy` is given).
-        endpoint: the target, named in error messages.
+        url: the full request URL; keys belong in `headers`, never here.
         headers: request headers, keys included.
         body: the JSON request body.
         parser: the wire format's parser for this one answer.
+        policy: overrides the client's retry policy.
+        retry_delay: reads the wait a retryable error body asks for (seconds),
+            when its headers ask for none; its answer is capped like Retry-After.
 
     Raises:
-        app.errors.ProviderError: a subclass naming what failed; `partial` holds
-            the text that had arrived when a stream broke.
+        HttpFailure: what failed, as data. Whatever the parser raises, other
+            than the exceptions of a shape it did not expect, passes through.
     """
     policy = policy or policy_for(client)
     deadline = _Deadline(policy.timeout_s)
     started = False
     try:
-        request = client.build_request("POST", endpoint.url, headers=headers, json=body)
-        async with _open(client, request, endpoint, policy, deadline) as response:
+        request = client.build_request("POST", url, headers=headers, json=body)
+        async with _open(client, url, request, policy, deadline, retry_delay) as response:
             started = True
             # The deadline is kept by the body's reads, not per event.
             read_timeout_s = request.extensions.get("timeout", {}).get("read")
@@ -184,49 +201,34 @@ async def stream_answer(
                 events = EventSource(response).aiter_sse()
                 try:
                     async for sse in events:
-                        for event in _understood(endpoint, parser.feed_sse, sse):
+                        for event in _understood(url, parser.feed_sse, sse):
                             yield event
                 finally:
                     await events.aclose()
             else:
                 raw = await response.aread()
-                for event in _understood(endpoint, _feed_body, endpoint, parser, raw):
+                for event in _understood(url, _feed_body, url, parser, raw):
                     yield event
-        for event in _understood(endpoint, parser.finish):
+        for event in _understood(url, parser.finish):
             yield event
-    except errors.ProviderError as exc:
-        exc.partial = exc.partial or parser.partial
-        raise
     except httpx.InvalidURL as exc:
-        raise errors.ConnectError(
-            f"providers.{endpoint.provider} has an invalid base_url ({exc})", "Fix it in config.yaml."
-        ) from exc
+        raise HttpFailure(FailureKind.INVALID_URL, url, reason=str(exc)) from exc
     except httpx.HTTPError as exc:
-        raise _with_partial(transport_error(endpoint, exc, started), parser.partial) from exc
+        raise transport_failure(url, exc, started) from exc
     except TimeoutError as exc:  # the builtin: our overall deadline passed
-        failure = errors.TimeoutError(
-            f"{endpoint.provider} did not finish answering within {policy.timeout_s:g}s (overall timeout)",
-            "Raise network.timeout_s in config.yaml for long answers.",
-        )
-        raise _with_partial(failure, parser.partial) from exc
+        raise HttpFailure(FailureKind.DEADLINE, url, timeout_s=policy.timeout_s, started=started) from exc
 
 
-def _understood(endpoint: Endpoint, feed: Callable[..., Iterable[E]], *args: Any) -> Iterable[E]:
-    """`feed(*args)`, with a JSON shape the parser did not expect turned into a StreamError."""
+def _understood(url: str, feed: Callable[..., Iterable[E]], *args: Any) -> Iterable[E]:
+    """`feed(*args)`, with a JSON shape the parser did not expect turned into a failure."""
     try:
         return feed(*args)
     except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
-        raise errors.StreamError(
-            f"{endpoint.provider} sent a chunk orch could not read ({type(exc).__name__}: {exc})"
-        ) from exc
+        reason = f"{type(exc).__name__}: {exc}"
+        raise HttpFailure(FailureKind.UNREADABLE_CHUNK, url, reason=reason, started=True) from exc
 
 
-def _with_partial(exc: errors.ProviderError, partial: str) -> errors.ProviderError:
-    exc.partial = partial
-    return exc
-
-
-def _feed_body(endpoint: Endpoint, parser: WireParser[E], raw: bytes) -> Iterable[E]:
+def _feed_body(url: str, parser: WireParser[E], raw: bytes) -> Iterable[E]:
     """A whole (non-SSE) body: JSON, or SSE sent under the wrong content type."""
     try:
         data = json.loads(raw)
@@ -234,8 +236,5 @@ def _feed_body(endpoint: Endpoint, parser: WireParser[E], raw: bytes) -> Iterabl
         if raw.lstrip().startswith((b"data:", b"event:", b":")):
             relabelled = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=raw)
             return [event for sse in EventSource(relabelled).iter_sse() for event in parser.feed_sse(sse)]
-        text = raw.decode("utf-8", errors="replace")
-        raise errors.StreamError(
-            f"{endpoint.provider} answered with something that is neither JSON nor SSE: {endpoint.scrub(text)[:120]!r}"
-        ) from None
+        raise HttpFailure(FailureKind.NOT_JSON_NOR_SSE, url, body=raw, started=True) from None
     return parser.feed_json(data)

@@ -1,7 +1,10 @@
 """Model providers behind one protocol (see base.py).
 
 `create_provider` maps a provider's `kind` to its adapter; adapters are
-imported only when first used so that start-up stays light.
+imported only when first used so that start-up stays light. Each HTTP
+adapter (openai, anthropic, gemini) is its wire format on the one base in
+`_http.py`; `errors.py` turns each vendor's error shapes and every HTTP
+failure into the message a user reads; `echo` needs no network.
 """
 
 from __future__ import annotations

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING, Any
+
 from app import errors
-from app.http import Endpoint
 from app.providers.base import Event, Finish, Usage
+from app.providers.errors import malformed_chunk
+
+if TYPE_CHECKING:
+    from app.providers._http import Endpoint
 
 
 class AnswerParser:
@@ -25,6 +31,17 @@ class AnswerParser:
     @property
     def partial(self) -> str:
         return "".join(self._text)
+
+    def _load(self, data: str) -> Any:
+        """One streamed chunk as JSON.
+
+        Raises:
+            StreamError: the chunk is not valid JSON; the message quotes what arrived.
+        """
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise malformed_chunk(self._endpoint, data) from None
 
     def finish(self) -> list[Event]:
         """The closing events: usage if any was given, then the finish reason.

@@ -11,16 +11,15 @@ block, `message_delta` (stop reason and the final, cumulative usage),
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from app import errors
-from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
+from app.providers._http import HttpProvider
 from app.providers._parser import AnswerParser
 from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
+from app.providers.errors import in_band_error
 
 if TYPE_CHECKING:
-    import httpx
     from httpx_sse import ServerSentEvent
 
     from app.config import AnthropicProviderConfig
@@ -46,52 +45,6 @@ _ERROR_STATUS = {
     "timeout_error": 504,
     "overloaded_error": 529,
 }
-
-
-class AnthropicProvider:
-    """A provider of kind `anthropic`.
-
-    Args:
-        name: the provider's name in config.yaml (used in messages).
-        config: its entry in config.yaml.
-        key: the API key (None only for a proxy that adds it).
-        client: the shared HTTP client.
-        policy: overrides the client's retry policy.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        config: AnthropicProviderConfig,
-        key: str | None,
-        client: httpx.AsyncClient,
-        *,
-        policy: RetryPolicy | None = None,
-    ) -> None:
-        self.name = name
-        self.config = config
-        self.client = client
-        self.url = config.base_url.rstrip("/") + "/v1/messages"
-        self._key = key
-        self._policy = policy
-
-    def __repr__(self) -> str:
-        return f"AnthropicProvider({self.name!r}, {self.config.base_url!r})"
-
-    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
-        endpoint = Endpoint(self.name, self.url, request.model_id, self.config.key, self._key is not None, self._key)
-        headers = {"content-type": "application/json", "anthropic-version": API_VERSION}
-        if self._key:
-            headers["x-api-key"] = self._key
-        headers.update(self.config.headers)
-        return stream_answer(
-            self.client,
-            endpoint,
-            headers=headers,
-            body=messages_body(request),
-            parser=MessagesParser(endpoint),
-            policy=self._policy,
-        )
 
 
 def messages_body(request: ChatRequest) -> dict[str, Any]:
@@ -130,7 +83,7 @@ class MessagesParser(AnswerParser):
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         if event.event == "ping":
             return []
-        data = load_json_chunk(self._endpoint, event.data)
+        data = self._load(event.data)
         if not isinstance(data, dict):
             raise errors.StreamError(f"{self._endpoint.provider} sent an event that is not a JSON object")
         kind = data.get("type") or event.event
@@ -185,3 +138,20 @@ class MessagesParser(AnswerParser):
             self._input = usage["input_tokens"]
         if usage.get("output_tokens") is not None:
             self._output = usage["output_tokens"]
+
+
+class AnthropicProvider(HttpProvider):
+    """A provider of kind `anthropic` (see `HttpProvider` for its arguments).
+
+    The key is None only for a proxy that adds it.
+    """
+
+    config: AnthropicProviderConfig
+    path = "/v1/messages"
+    parser_class = MessagesParser
+
+    def request_headers(self, key: str | None) -> dict[str, str]:
+        return {"anthropic-version": API_VERSION, **({"x-api-key": key} if key else {})}
+
+    def request_body(self, request: ChatRequest) -> dict[str, Any]:
+        return messages_body(request)

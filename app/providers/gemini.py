@@ -12,17 +12,16 @@ whole. Function calls are ignored.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from app import errors
-from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
+from app.providers._http import HttpProvider
 from app.providers._parser import AnswerParser
 from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
+from app.providers.errors import in_band_error
 
 if TYPE_CHECKING:
-    import httpx
     from httpx_sse import ServerSentEvent
 
     from app.config import GeminiProviderConfig
@@ -39,56 +38,6 @@ _OPTIONS = {
     "presence_penalty": "presencePenalty",
     "frequency_penalty": "frequencyPenalty",
 }
-
-
-class GeminiProvider:
-    """A provider of kind `gemini`.
-
-    Args:
-        name: the provider's name in config.yaml (used in messages).
-        config: its entry in config.yaml.
-        key: the API key.
-        client: the shared HTTP client.
-        policy: overrides the client's retry policy.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        config: GeminiProviderConfig,
-        key: str | None,
-        client: httpx.AsyncClient,
-        *,
-        policy: RetryPolicy | None = None,
-    ) -> None:
-        self.name = name
-        self.config = config
-        self.client = client
-        self._key = key
-        self._policy = policy
-
-    def __repr__(self) -> str:
-        return f"GeminiProvider({self.name!r}, {self.config.base_url!r})"
-
-    def url(self, model_id: str) -> str:
-        model = quote(model_id.removeprefix("models/"), safe="-._~@")
-        return f"{self.config.base_url.rstrip('/')}/v1beta/models/{model}:streamGenerateContent?alt=sse"
-
-    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
-        url = self.url(request.model_id)
-        endpoint = Endpoint(self.name, url, request.model_id, self.config.key, self._key is not None, self._key)
-        headers = {"content-type": "application/json"}
-        if self._key:
-            headers["x-goog-api-key"] = self._key
-        headers.update(self.config.headers)
-        return stream_answer(
-            self.client,
-            endpoint,
-            headers=headers,
-            body=generate_body(request),
-            parser=GenerateParser(endpoint),
-            policy=self._policy,
-        )
 
 
 def generate_body(request: ChatRequest) -> dict[str, Any]:
@@ -132,7 +81,7 @@ class GenerateParser(AnswerParser):
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         if not event.data.strip():
             return []
-        return self._chunk(load_json_chunk(self._endpoint, event.data))
+        return self._chunk(self._load(event.data))
 
     def feed_json(self, body: Any) -> list[Event]:
         chunks = body if isinstance(body, list) else [body]
@@ -164,3 +113,20 @@ class GenerateParser(AnswerParser):
         if isinstance(usage, dict):
             self._input, self._output = usage.get("promptTokenCount"), usage.get("candidatesTokenCount")
         return events
+
+
+class GeminiProvider(HttpProvider):
+    """A provider of kind `gemini` (see `HttpProvider` for its arguments)."""
+
+    config: GeminiProviderConfig
+    parser_class = GenerateParser
+
+    def url(self, model_id: str) -> str:
+        model = quote(model_id.removeprefix("models/"), safe="-._~@")
+        return f"{self.config.base_url.rstrip('/')}/v1beta/models/{model}:streamGenerateContent?alt=sse"
+
+    def request_headers(self, key: str | None) -> dict[str, str]:
+        return {"x-goog-api-key": key} if key else {}
+
+    def request_body(self, request: ChatRequest) -> dict[str, Any]:
+        return generate_body(request)

@@ -11,15 +11,15 @@ non-standard `reasoning` (Ollama, OpenRouter) and `reasoning_content`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from app import errors
-from app.http import Endpoint, RetryPolicy, in_band_error, load_json_chunk, stream_answer
+from app.providers._http import HttpProvider
 from app.providers._parser import AnswerParser
 from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
+from app.providers.errors import in_band_error
 
 if TYPE_CHECKING:
     from httpx_sse import ServerSentEvent
@@ -39,48 +39,6 @@ _OPTIONS = {
     "reasoning_effort": "reasoning_effort",
 }
 _OPENAI_HOST = "api.openai.com"
-
-
-class OpenAIProvider:
-    """A provider of kind `openai`.
-
-    Args:
-        name: the provider's name in config.yaml (used in messages).
-        config: its entry in config.yaml.
-        key: the API key, or None for servers that need none.
-        client: the shared HTTP client.
-        policy: overrides the client's retry policy.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        config: OpenAIProviderConfig,
-        key: str | None,
-        client: httpx.AsyncClient,
-        *,
-        policy: RetryPolicy | None = None,
-    ) -> None:
-        self.name = name
-        self.config = config
-        self.client = client
-        self.url = config.base_url.rstrip("/") + "/chat/completions"
-        self._key = key
-        self._policy = policy
-
-    def __repr__(self) -> str:
-        return f"OpenAIProvider({self.name!r}, {self.config.base_url!r})"
-
-    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
-        endpoint = Endpoint(self.name, self.url, request.model_id, self.config.key, self._key is not None, self._key)
-        headers = {"content-type": "application/json"}
-        if self._key:
-            headers["authorization"] = f"Bearer {self._key}"
-        headers.update(self.config.headers)
-        body = chat_body(request, max_tokens_field=_max_tokens_field(self.config.base_url))
-        return stream_answer(
-            self.client, endpoint, headers=headers, body=body, parser=ChatParser(endpoint), policy=self._policy
-        )
 
 
 def _max_tokens_field(base_url: str) -> str:
@@ -119,7 +77,7 @@ class ChatParser(AnswerParser):
             return []
         if not data:
             return []
-        chunk = load_json_chunk(self._endpoint, data)
+        chunk = self._load(data)
         if event.event == "error":  # some servers name the event instead of nesting `error`
             raise in_band_error(self._endpoint, chunk if "error" in chunk else {"error": chunk})
         return self._chunk(chunk, "delta")
@@ -162,3 +120,17 @@ def _content_text(content: Any) -> str:
     if isinstance(content, list):
         return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
     return ""
+
+
+class OpenAIProvider(HttpProvider):
+    """A provider of kind `openai` (see `HttpProvider` for its arguments)."""
+
+    config: OpenAIProviderConfig
+    path = "/chat/completions"
+    parser_class = ChatParser
+
+    def request_headers(self, key: str | None) -> dict[str, str]:
+        return {"authorization": f"Bearer {key}"} if key else {}
+
+    def request_body(self, request: ChatRequest) -> dict[str, Any]:
+        return chat_body(request, max_tokens_field=_max_tokens_field(self.config.base_url))
