@@ -48,10 +48,12 @@ def add_actions(parser: argparse.ArgumentParser, actions: Mapping[str, Action]) 
             action_parser.add_argument(argument)
 
 
-def run_action(actions: Mapping[str, Action], args: argparse.Namespace, wiring: Wiring) -> int:
-    return actions[args.action].run(args, wiring)
-
-
-def action_list(actions: Mapping[str, Action]) -> str:
-    """`init | set NAME | list`: the actions as the help names them."""
-    return " | ".join(" ".join((name, *(a.upper() for a in action.arguments))) for name, action in actions.items())
+def with_actions(name: str, about: str, actions: Mapping[str, Action]) -> Subcommand:
+    """A subcommand whose first word is one of `actions`; its help lists them after `about`."""
+    listed = " | ".join(" ".join((word, *(a.upper() for a in action.arguments))) for word, action in actions.items())
+    return Subcommand(
+        name,
+        f"{about}: {listed}",
+        lambda parser: add_actions(parser, actions),
+        lambda args, wiring: actions[args.action].run(args, wiring),
+    )

@@ -146,9 +146,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="show rendered prompts and order; call no model")
 
 
-COMMAND = Subcommand(
-    name="chain",
-    help="run a chain one-shot: orch chain NAME [INPUT] [KEY=VALUE]... [--dry-run]",
-    add_arguments=add_arguments,
-    run=run,
-)
+COMMAND = Subcommand("chain", "run a chain one-shot: orch chain NAME [INPUT] [KEY=VALUE]... [--dry-run]",
+                     add_arguments, run)

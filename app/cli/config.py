@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.cli._subcommand import Action, Subcommand, action_list, add_actions, run_action
+from app.cli._subcommand import Action, with_actions
 from app.errors import EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -40,9 +40,4 @@ ACTIONS = {
     "check": Action("validate config.yaml, models.yaml and chains", check),
 }
 
-COMMAND = Subcommand(
-    name="config",
-    help=f"the configuration: {action_list(ACTIONS)}",
-    add_arguments=lambda parser: add_actions(parser, ACTIONS),
-    run=lambda args, wiring: run_action(ACTIONS, args, wiring),
-)
+COMMAND = with_actions("config", "the configuration", ACTIONS)

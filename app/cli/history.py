@@ -84,12 +84,8 @@ def _history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--limit", type=int, default=30, metavar="N", help="list at most N (default 30)")
 
 
-HISTORY = Subcommand(
-    name="history",
-    help="saved conversations, most recent first; with an ID, that conversation",
-    add_arguments=_history_arguments,
-    run=history,
-)
+HISTORY = Subcommand("history", "saved conversations, most recent first; with an ID, that conversation",
+                     _history_arguments, history)
 
 
 # --- orch search TEXT --------------------------------------------------------------
@@ -102,7 +98,8 @@ def search(args: argparse.Namespace, wiring: Wiring) -> int:
     rows = []
     for hit in wiring.store().search(text, limit=args.limit):
         snippet = "".join(f"»{piece}«" if matched else piece for piece, matched in hit.parts())
-        rows.append([str(hit.conversation_id), hit.conversation_title or "(untitled)", hit.role, " ".join(snippet.split())])
+        title = hit.conversation_title or "(untitled)"
+        rows.append([str(hit.conversation_id), title, hit.role, " ".join(snippet.split())])
     _print_rows(["id", "title", "role", "match"], rows, note="orch history ID shows a conversation",
                 empty=f"nothing matches {text!r}")  # fmt: skip
     return EXIT_OK
@@ -113,7 +110,7 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="at most N matches (default 20)")
 
 
-SEARCH = Subcommand(name="search", help="search every saved message", add_arguments=_search_arguments, run=search)
+SEARCH = Subcommand("search", "search every saved message", _search_arguments, search)
 
 
 # --- orch export ID [PATH] ---------------------------------------------------------
@@ -144,9 +141,4 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="JSON instead of markdown")
 
 
-EXPORT = Subcommand(
-    name="export",
-    help="a conversation as markdown (or JSON) to a file or stdout",
-    add_arguments=_export_arguments,
-    run=export,
-)
+EXPORT = Subcommand("export", "a conversation as markdown (or JSON) to a file or stdout", _export_arguments, export)

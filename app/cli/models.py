@@ -54,9 +54,4 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
     return EXIT_OK
 
 
-COMMAND = Subcommand(
-    name="models",
-    help="the models: provider, remote id, where each key is, price",
-    add_arguments=lambda parser: None,
-    run=run,
-)
+COMMAND = Subcommand("models", "the models: provider, remote id, where each key is, price", lambda parser: None, run)

@@ -12,7 +12,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from app.cli._subcommand import Action, Subcommand, action_list, add_actions, run_action
+from app.cli._subcommand import Action, with_actions
 from app.errors import EXIT_OK, UsageError, VaultError
 
 if TYPE_CHECKING:
@@ -166,9 +166,4 @@ ACTIONS = {
     "status": Action("where the vault is and how it is protected", status),
 }
 
-COMMAND = Subcommand(
-    name="vault",
-    help=f"the encrypted key vault: {action_list(ACTIONS)}",
-    add_arguments=lambda parser: add_actions(parser, ACTIONS),
-    run=lambda args, wiring: run_action(ACTIONS, args, wiring),
-)
+COMMAND = with_actions("vault", "the encrypted key vault", ACTIONS)

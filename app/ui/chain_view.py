@@ -5,7 +5,7 @@
 skipped, failed, cancelled — fed by the executor's events. `CompareView`
 draws several answers in columns, or stacked when the terminal is narrow.
 `run_chain_live` and `run_compare_live` are what the REPL calls;
-`orch chain` uses `StepLines` and `PlainProgress` through app/chain_cli.py.
+the `orch chain` subcommand uses `StepLines` and `PlainProgress`.
 """
 
 from __future__ import annotations
