@@ -40,11 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from app.cli.wiring import Wiring
 
-        from app.cli.oneshot import run_default
-
         wiring = Wiring(_parse.invocation(args, default_command=command is None))
         try:
-            return run_default(wiring) if command is None else command.run(args, wiring)
+            if command is None:
+                from app.cli.oneshot import run_default
+
+                return run_default(wiring)
+            return command.run(args, wiring)
         finally:
             wiring.close()
     except OrchError as exc:

@@ -9,7 +9,6 @@ problems, 130 interrupted.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -80,6 +79,8 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
         steps = dry_run(plan, text, variables, default_model.name, config.system_prompt)
         sys.stdout.write(describe_dry_run(plan, steps) + "\n")
         return EXIT_OK
+
+    import asyncio
 
     runtime = wiring.runtime()
     _resolve_keys(runtime, plan, default_model)

@@ -1,9 +1,10 @@
 """The one place where the parts are built: config, key ring, vault, runtime, store, chat.
 
 `Invocation` is what the command line asked for, as plain data; `Wiring` builds
-each part from it on first need and only once, so that a command pays only
-for what it uses (`orch vault status` never reads models.yaml, `orch models`
-never opens history.db). Everything past the edge is handed built parts.
+each part from it when a command first asks for it (the config and the store
+once), so that a command pays only for what it uses: `orch vault status` never
+reads models.yaml, `orch models` never opens history.db. Everything past the
+edge is handed built parts.
 """
 
 from __future__ import annotations
