@@ -218,6 +218,7 @@ def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 
     from app import cli
     from app.errors import VaultLockedError
+    from app.ui import prompts
 
     def no_terminal(prompt: str) -> str:
         raise VaultLockedError("the vault password is needed and there is no terminal to ask it on")
@@ -230,7 +231,7 @@ def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
                 else:
                     patch.setenv(name, value)
             patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
-            patch.setattr(cli, "ask_hidden", no_terminal)
+            patch.setattr(prompts, "ask_hidden", no_terminal)
             capsys.readouterr()
             rc = cli.main(list(args))
             out, err = capsys.readouterr()

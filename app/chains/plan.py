@@ -99,6 +99,10 @@ class ChainPlan:
     def step(self, step_id: str) -> StepPlan:
         return next(s for s in self.steps if s.id == step_id)
 
+    def models(self, default: ModelConfig) -> list[ModelConfig]:
+        """Every model the chain talks to, once each; `default` for the steps that name none."""
+        return list({m.name: m for m in (s.model or default for s in self.steps)}.values())
+
     def waves(self) -> list[list[StepPlan]]:
         """The steps by level: each wave can start once the waves before it are done."""
         depth = max(s.level for s in self.steps)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.chains import templates
@@ -121,16 +121,6 @@ class _Execution:
             self.finished[step.id].set()
 
 
-def _prepare_providers(runtime: Runtime, models: Sequence[ModelConfig]) -> None:
-    """Build each model's adapter now: its first-use imports and HTTP client would otherwise hold up the
-    steps that start with it. A failure here is met again, and reported, by the step that uses the model."""
-    for model in {m.name: m for m in models}.values():
-        try:
-            runtime.prepare([model])
-        except OrchError:
-            pass
-
-
 async def run_chain(
     runtime: Runtime,
     plan: ChainPlan,
@@ -159,7 +149,12 @@ async def run_chain(
     run = ChainRun(plan.name, input, bound)
     execution = _Execution(runtime, plan, run, model, default_system, listener)
     started = time.monotonic()
-    _prepare_providers(runtime, [s.model or model for s in plan.steps])
+    try:
+        # Built now, each adapter's first-use imports and HTTP client do not hold up the steps that
+        # start with it. A key that cannot be had is met again, and reported, by the step that needs it.
+        runtime.prepare(plan.models(model))
+    except OrchError:
+        pass
     try:
         async with asyncio.TaskGroup() as group:
             for step in plan.steps:

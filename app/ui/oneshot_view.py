@@ -1,39 +1,70 @@
-"""One-shot answers on a terminal: rendered markdown, then a footer."""
+"""One-shot answers: the reply stream as plain text to a pipe, or as live markdown on a terminal.
+
+Both consume `Chat.reply()`, which keeps the answer (a partial one too) in
+the conversation and its store, however the stream ends.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import asyncio
+import sys
+from typing import TYPE_CHECKING, TextIO
 
-from app import errors
-from app.config import ModelConfig
-from app.types import Message
-from app.runtime import Runtime
-from app.ui.render import AnswerView
-from app.ui.style import make_console
+from app.types import TextDelta
+
+if TYPE_CHECKING:
+    from app.chat import Chat
 
 
-async def stream_to_terminal(
-    runtime: Runtime,
-    model: ModelConfig,
-    messages: Sequence[Message],
-    system: str | None,
-    options: Mapping[str, Any],
-) -> int:
-    """Stream `model`'s answer into the terminal as live markdown."""
-    console = make_console()
-    ui = runtime.config.ui
-    view = AnswerView(console, model=model.name, markdown=ui.markdown, code_theme=ui.code_theme)
-    view.start()
-    turn = runtime.answer(model, messages, system=system, options=options)
+class CoalescingWriter:
+    """Writes text as it comes, flushing at most every `interval` seconds.
+
+    A burst of tokens costs one write to the pipe instead of one each, and
+    no text waits longer than `interval` to be flushed.
+    """
+
+    def __init__(self, out: TextIO, interval: float = 0.02) -> None:
+        self.out = out
+        self.interval = interval
+        self._pending: asyncio.TimerHandle | None = None
+        self.wrote_any = False
+        self.ends_with_newline = True
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+        self.wrote_any = True
+        self.ends_with_newline = text.endswith("\n")
+        if self._pending is None:
+            self._pending = asyncio.get_running_loop().call_later(self.interval, self.flush)
+
+    def flush(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        self.out.flush()
+
+    def end(self) -> None:
+        """Flush, ending the last line if the answer did not."""
+        if self.wrote_any and not self.ends_with_newline:
+            self.out.write("\n")
+        self.flush()
+
+
+async def write_plain(chat: Chat, out: TextIO | None = None) -> None:
+    """Write the reply's text to `out` (stdout) as it arrives: the model's bytes, nothing else."""
+    writer = CoalescingWriter(out or sys.stdout)
     try:
-        async with turn:
+        async with chat.reply() as turn:
             async for event in turn:
-                view.feed(event)
-    except errors.ProviderError as exc:
-        if turn.record.text:
-            exc.hint = (exc.hint + " " if exc.hint else "") + "The partial answer above was kept."
-        raise
+                if isinstance(event, TextDelta) and event.text:
+                    writer.write(event.text)
     finally:
-        view.end(turn.record, footer=turn.record.status != "error")
-    return errors.EXIT_OK
+        writer.end()
+
+
+async def show_on_terminal(chat: Chat) -> None:
+    """Stream the reply into the terminal as live markdown, then its footer."""
+    from app.ui.present import stream_answer
+    from app.ui.style import make_console
+
+    await stream_answer(make_console(), chat)

@@ -80,10 +80,9 @@ async def run_chain(console: Console, chat: Chat, request: r.RunChain, unlock: U
     """Run a chain live; its final output joins the conversation."""
     from app.ui.chain_view import run_chain_live
 
-    runtime = chat.runtime
-    chain = runtime.config.chains.get(request.name)
-    if chain is not None:
-        await unlock([runtime.model(s.model) if s.model else chat.model for s in chain.steps])
+    from app.chains import plan_chain
+
+    await unlock(plan_chain(chat.runtime.config, request.name).models(chat.model))
     await run_chain_live(console, chat, request.name, request.input, dict(request.variables))
 
 

@@ -32,7 +32,8 @@ from app.ui.completer import CommandCompleter
 from app.ui.style import make_console, prompt_style
 
 if TYPE_CHECKING:
-    from app.cli import Context
+    from pathlib import Path
+
     from app.config import ModelConfig
 
 
@@ -40,9 +41,16 @@ class ExitRepl(Exception):
     """Raised by an action to leave the loop."""
 
 
-def run_repl(ctx: Context) -> int:
-    """Run the REPL until the user leaves; returns the exit code."""
-    repl = Repl.from_context(ctx)
+def run_repl(chat: Chat, *, history_path: Path | None, vi_mode: bool, greeting: list[str]) -> int:
+    """Run the REPL on `chat` until the user leaves; returns the exit code.
+
+    Args:
+        chat: the conversation, wired and (when resuming) loaded.
+        history_path: the input history file (None: in memory).
+        vi_mode: vi keys instead of emacs keys.
+        greeting: the lines shown before the first prompt.
+    """
+    repl = Repl(chat, history_path=history_path, vi_mode=vi_mode, greeting=greeting)
     return asyncio.run(repl.run())
 
 
@@ -128,24 +136,6 @@ class Repl:
         if self._console is None:
             self._console = make_console()
         return self._console
-
-    @classmethod
-    def from_context(cls, ctx: Context) -> Repl:
-        config, _ = ctx.load_config()
-        runtime = ctx.runtime(config, interactive=True)
-        home = ctx.home
-        home.mkdir(parents=True, exist_ok=True)
-        resuming = bool(ctx.args.resume_latest or ctx.args.resume)
-        store = _open_store(home) if resuming else _StoreOnFirstUse(home)
-        chat = Chat(runtime, runtime.model(ctx.args.model or config.default_model),
-                    system=ctx.args.system if ctx.args.system is not None else config.system_prompt, store=store)
-        resumed = []
-        if resuming:
-            from app.commands.conversations import resume
-
-            resumed.append(resume(chat, ctx.args.resume, model=ctx.args.model))
-        greeting = _greeting(chat) + resumed  # after resuming: it names the model the prompt shows
-        return cls(chat, history_path=home / "input_history", vi_mode=config.ui.vi_mode, greeting=greeting)
 
     # --- the loop ------------------------------------------------------------------
 
@@ -357,44 +347,3 @@ def _quiet_terminal():
     finally:
         with contextlib.suppress(termios.error, OSError):
             termios.tcsetattr(fd, termios.TCSANOW, saved)
-
-
-def _open_store(home):
-    from app.store import DB_NAME, Store
-
-    return Store(home / DB_NAME)
-
-
-
-class _StoreOnFirstUse:
-    """The history store, opened when first used: the prompt does not wait for SQLite."""
-
-    def __init__(self, home) -> None:
-        self._home = home
-        self._store = None
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if self._store is None:
-            self._store = _open_store(self._home)
-        return getattr(self._store, name)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-
-
-def _greeting(chat: Chat) -> list[str]:
-    from app import __version__
-
-    lines = [f"orch {__version__} · {chat.model.name} · /help for commands · Ctrl-D to exit"]
-    config = chat.runtime.config
-    keys = chat.runtime.keys
-    has_any_key = keys.vault.exists() or any(
-        p.key is not None and p.key.env and os.environ.get(p.key.env) for p in config.providers.values()
-    )
-    if not has_any_key:
-        lines.append("No API keys yet: add one with `orch vault init` then `orch vault set openai` "
-                     "(or set OPENAI_API_KEY); until then try the offline echo model.")
-    return lines

@@ -93,7 +93,7 @@ def make_console(
 def _console_class() -> type[Console]:
     """rich's Console, but a reader that goes away (`orch models | head -1`) raises BrokenPipeError.
 
-    rich's own answer is `SystemExit(1)`; a BrokenPipeError reaches `app.cli.main`,
+    rich's own answer is `SystemExit(1)`; a BrokenPipeError reaches the command line's `main`,
     which treats it as every command does: not our failure, exit 0.
     """
     from rich.console import Console

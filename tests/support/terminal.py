@@ -83,19 +83,19 @@ class Terminal:
     def text(self) -> str:
         return "\n".join(self.lines())
 
-    def wait_for(self, needle: str, timeout: float = WAIT_S) -> str:
-        """Wait until `needle` is on the screen; return the screen text."""
+    def wait_for(self, needle: str, timeout: float = WAIT_S, *, count: int = 1) -> str:
+        """Wait until `needle` is on the screen (`count` times at least); return the screen text."""
         deadline = time.monotonic() + timeout
         text = self.text()
         while time.monotonic() < deadline:
-            if needle in text:
+            if text.count(needle) >= count:
                 return text
             if self.pump(0.05):
                 text = self.text()
                 continue
             if not self.child.isalive():
                 self.pump(0.1)
-                if needle in self.text():
+                if self.text().count(needle) >= count:
                     return self.text()
                 break
         raise AssertionError(f"{needle!r} did not appear on the screen:\n{self.text()}")

@@ -9,18 +9,20 @@ problems, 130 interrupted.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from app.cli._subcommand import Subcommand
 from app.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
+    import argparse
+
     from app.chains import ChainPlan
     from app.chains import ChainRun
-    from app.cli import Context
+    from app.cli.wiring import Wiring
     from app.config import ModelConfig, UIConfig
     from app.runtime import Runtime
 
@@ -52,12 +54,11 @@ def _read_input(argument: str | None) -> str:
     return argument or piped
 
 
-def run_chain_command(ctx: Context) -> int:
-    """Run `orch chain …` as parsed into `ctx.args`; returns the exit code."""
+def run(args: argparse.Namespace, wiring: Wiring) -> int:
+    """Run `orch chain …` as parsed into `args`; returns the exit code."""
     from app.chains import plan_chain
 
-    args = ctx.args
-    config, sources = ctx.load_config()
+    config, sources = wiring.config()
     plan = plan_chain(config, args.name, sources)
     words = list(args.vars or [])
     argument = args.input
@@ -79,29 +80,22 @@ def run_chain_command(ctx: Context) -> int:
         sys.stdout.write(describe_dry_run(plan, steps) + "\n")
         return EXIT_OK
 
-    runtime = ctx.runtime(config)
-    _resolve_keys(runtime, plan, default_model)
+    import asyncio
+
+    runtime = wiring.runtime()
+    runtime.prepare(plan.models(default_model))  # every key (and the vault password) before progress is drawn
+    no_color = wiring.invocation.no_color
     try:
-        run = asyncio.run(_run(ctx, runtime, plan, text, variables, default_model))
+        done = asyncio.run(_run(runtime, plan, text, variables, default_model, no_color=no_color))
     except KeyboardInterrupt:
         print("orch: chain interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    _print_output(ctx, config.ui, run)
+    _print_output(config.ui, done, no_color=no_color)
     return EXIT_OK
 
 
-def _resolve_keys(runtime: Runtime, plan: ChainPlan, default_model: ModelConfig) -> None:
-    """Find every key the chain needs (asking for the vault password if need be) before progress is drawn."""
-    used = {s.model.name: s.model for s in plan.steps if s.model}
-    if any(s.model is None for s in plan.steps):
-        used[default_model.name] = default_model
-    for model in used.values():
-        runtime.provider(model)
-
-
-async def _run(
-    ctx: Context, runtime: Runtime, plan: ChainPlan, text: str, variables: Mapping[str, str], default_model: ModelConfig
-) -> ChainRun:
+async def _run(runtime: Runtime, plan: ChainPlan, text: str, variables: Mapping[str, str],
+               default_model: ModelConfig, *, no_color: bool) -> ChainRun:  # fmt: skip
     from app.chains import run_chain
     from app.ui.chain_view import PlainProgress, StepLines, live_lines
 
@@ -112,7 +106,7 @@ async def _run(
                                    default_model=default_model, default_system=system)  # fmt: skip
         from app.ui.style import make_console
 
-        console = make_console(stderr=True, no_color=ctx.args.no_color)
+        console = make_console(stderr=True, no_color=no_color)
         lines = StepLines(plan, default_model.name)
         with live_lines(console, lines):
             return await run_chain(runtime, plan, text, variables, listener=lines.apply,
@@ -121,7 +115,7 @@ async def _run(
         await runtime.aclose()
 
 
-def _print_output(ctx: Context, ui: UIConfig, run: ChainRun) -> None:
+def _print_output(ui: UIConfig, run: ChainRun, *, no_color: bool) -> None:
     from app.ui.render import Footer
 
     summary = str(Footer(f"chain {run.chain}", run.input_tokens, run.output_tokens, run.cost, run.seconds))
@@ -129,9 +123,20 @@ def _print_output(ctx: Context, ui: UIConfig, run: ChainRun) -> None:
         from app.ui.chain_view import show_final
         from app.ui.style import make_console
 
-        console = make_console(no_color=ctx.args.no_color)
+        console = make_console(no_color=no_color)
         show_final(console, run.output, markdown=ui.markdown, code_theme=ui.code_theme)
     else:
         sys.stdout.write(run.output if run.output.endswith("\n") else run.output + "\n")
         sys.stdout.flush()
     print(summary, file=sys.stderr)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="chain name from config.yaml")
+    parser.add_argument("input", nargs="?", help="chain input (default: stdin)")
+    parser.add_argument("vars", nargs="*", metavar="KEY=VALUE", help="template variables")
+    parser.add_argument("--dry-run", action="store_true", help="show rendered prompts and order; call no model")
+
+
+COMMAND = Subcommand("chain", "run a chain one-shot: orch chain NAME [INPUT] [KEY=VALUE]... [--dry-run]",
+                     add_arguments, run)

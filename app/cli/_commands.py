@@ -1,0 +1,22 @@
+"""The subcommands of `orch`, in the order `orch --help` lists them: the one list.
+
+Importing it imports each subcommand's own small module; their heavy imports
+(rich, httpx, cryptography, jinja2) wait inside the functions that run them.
+"""
+
+from __future__ import annotations
+
+from app.cli import chain, config, history, models, vault
+from app.cli._subcommand import Subcommand
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    chain.COMMAND,
+    history.HISTORY,
+    history.SEARCH,
+    history.EXPORT,
+    models.COMMAND,
+    vault.COMMAND,
+    config.COMMAND,
+)
+
+BY_NAME = {command.name: command for command in SUBCOMMANDS}

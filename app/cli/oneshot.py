@@ -1,0 +1,74 @@
+"""`orch [PROMPT]`: with a prompt, one answer to stdout; without one, the REPL.
+
+A one-shot answer is a turn of a conversation like any other: it is saved in
+history (unless `--no-save`), and `-c` / `--resume ID` add it to a stored
+conversation. stdout gets the answer only; on a terminal it is rendered as
+markdown while it arrives, to a pipe it is the model's text as it comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from app.errors import EXIT_OK, ProviderError, UsageError
+
+if TYPE_CHECKING:
+    from app.chat import Chat
+    from app.cli.wiring import Wiring
+
+View = Callable[["Chat"], Awaitable[None]]
+
+PARTIAL_KEPT = "The partial answer above was kept."
+
+
+def run_default(wiring: Wiring) -> int:
+    """Answer the invocation's prompt, or open the REPL when there is none."""
+    invocation = wiring.invocation
+    if invocation.prompt.strip():
+        return answer_once(wiring, invocation.prompt)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("no prompt given", 'Try: orch "your question", or run orch in a terminal for the REPL.')
+    return _repl(wiring)
+
+
+def answer_once(wiring: Wiring, prompt: str) -> int:
+    """Add `prompt` to the conversation and stream the answer to stdout; returns the exit code.
+
+    Raises:
+        ProviderError: the answer failed; a partial answer was shown and kept (the hint says so).
+    """
+    try:
+        chat, _ = wiring.chat()
+        # Find the key (and ask for the vault password) before the question is stored.
+        chat.runtime.provider(chat.model)
+        chat.add_user_message(prompt)
+        from app.ui.oneshot_view import show_on_terminal, write_plain
+
+        view: View = show_on_terminal if sys.stdout.isatty() else write_plain
+        asyncio.run(_answer(chat, view))
+    except ProviderError as exc:
+        if exc.partial:
+            exc.hint = f"{exc.hint} {PARTIAL_KEPT}" if exc.hint else PARTIAL_KEPT
+        raise
+    return EXIT_OK
+
+
+async def _answer(chat: Chat, view: View) -> None:
+    try:
+        await view(chat)
+    finally:
+        await chat.runtime.aclose()
+
+
+def _repl(wiring: Wiring) -> int:
+    from app.ui.greeting import greeting
+    from app.ui.repl import run_repl
+
+    chat, resumed = wiring.chat(interactive=True)
+    home = wiring.home
+    home.mkdir(parents=True, exist_ok=True)
+    lines = greeting(chat) + ([resumed] if resumed else [])  # after resuming: it names the model the prompt shows
+    return run_repl(chat, history_path=home / "input_history", vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)

@@ -1,0 +1,188 @@
+"""The one place where the parts are built: config, key ring, vault, runtime, store, chat.
+
+`Invocation` is what the command line asked for, as plain data; `Wiring` builds
+each part from it when a command first asks for it (the config and the store
+once), so that a command pays only for what it uses: `orch vault status` never
+reads models.yaml, `orch models` never opens history.db. Everything past the
+edge is handed built parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.errors import UsageError
+
+if TYPE_CHECKING:
+    from app.chat import Chat
+    from app.config import Config, Sources
+    from app.keys import KeyRing
+    from app.runtime import Runtime
+    from app.store import Store
+    from app.vault import Vault
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The global options and the default command's flags, parsed.
+
+    Attributes:
+        config_path: `--config` (None: discovery decides).
+        home: `--home` (None: ORCH_HOME or the platform's data dir).
+        model: `-m`; None for the config's default model.
+        system: `-s`; None for the config's system prompt.
+        options: `-o KEY=VALUE` pairs, as typed values.
+        resume_latest: `-c` / `--continue`.
+        resume: `--resume ID`.
+        no_save: `--no-save`: the conversation is not stored.
+        prompt: the one-shot prompt (stdin appended); empty for the REPL.
+    """
+
+    config_path: str | None = None
+    home: str | None = None
+    no_color: bool = False
+    model: str | None = None
+    system: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    resume_latest: bool = False
+    resume: str | None = None
+    no_save: bool = False
+    prompt: str = ""
+
+    @property
+    def resuming(self) -> bool:
+        return self.resume_latest or self.resume is not None
+
+
+class Wiring:
+    """Builds the parts an invocation needs, each on first need; `close()` closes what it opened."""
+
+    def __init__(self, invocation: Invocation) -> None:
+        self.invocation = invocation
+        self._config: tuple[Config, Sources] | None = None
+        self._store: Store | None = None
+
+    @property
+    def home(self) -> Path:
+        from app.config import state_dir
+
+        return state_dir(self.invocation.home)
+
+    def config(self) -> tuple[Config, Sources]:
+        """The configuration and where it was read from.
+
+        Raises:
+            ConfigError: it cannot be read or is not valid.
+        """
+        if self._config is None:
+            from app import config
+
+            self._config = config.load(self.invocation.config_path)
+        return self._config
+
+    def vault(self, config: Config | None = None) -> Vault:
+        """The vault file: `vault.path` of `config` if it names one, else ORCH_HOME's."""
+        from app.vault import Vault
+
+        configured = config.vault.path if config else None
+        return Vault(Path(configured).expanduser() if configured else self.home / "vault.enc")
+
+    def key_ring(self, config: Config, *, interactive: bool = False, can_ask: bool = True) -> KeyRing:
+        """Keys for `config`'s providers.
+
+        Args:
+            interactive: for the REPL, which asks the password itself (through
+                prompt-toolkit) before a request needs it, and locks when idle.
+            can_ask: off the REPL, whether a hidden prompt on the terminal may
+                ask the password when a key needs it.
+        """
+        from app.keys import KeyRing
+
+        asks = can_ask and not interactive
+        return KeyRing(
+            self.vault(config),
+            password_source=_ask_vault_password if asks else None,
+            idle_lock_s=config.vault.idle_lock_minutes * 60 if interactive else None,
+        )
+
+    def runtime(self, *, interactive: bool = False) -> Runtime:
+        from app.runtime import Runtime
+
+        config, _ = self.config()
+        return Runtime(config, self.key_ring(config, interactive=interactive))
+
+    def store(self) -> Store:
+        """The history database, opened now."""
+        if self._store is None:
+            self._store = _open_store(self.home)
+        return self._store
+
+    def chat(self, *, interactive: bool = False) -> tuple[Chat, str | None]:
+        """The conversation asked for: a new one, or the one `-c` / `--resume` names, loaded.
+
+        The REPL (`interactive`) opens the store on first use, so that its prompt
+        does not wait for SQLite; resuming reads it at once. With `--no-save` there
+        is no store.
+
+        Returns:
+            The chat, and when resuming the line that says what was resumed.
+
+        Raises:
+            UsageError: an unknown model or conversation, or a bad `-o` option.
+        """
+        from app.chat import Chat
+
+        invocation = self.invocation
+        if invocation.no_save and invocation.resuming:
+            raise UsageError("--no-save cannot continue a conversation", "Leave out --no-save, or -c / --resume.")
+        runtime = self.runtime(interactive=interactive)
+        config = runtime.config
+        store: Any = None
+        if not invocation.no_save:
+            store = _StoreOnFirstUse(self) if interactive and not invocation.resuming else self.store()
+        system = invocation.system if invocation.system is not None else config.system_prompt
+        chat = Chat(runtime, runtime.model(invocation.model or config.default_model), system=system, store=store)
+        resumed = None
+        if invocation.resuming:
+            from app.commands.conversations import resume
+
+            resumed = resume(chat, invocation.resume, model=invocation.model)
+        for key, value in invocation.options.items():
+            chat.set_option(key, value)
+        return chat, resumed
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _ask_vault_password() -> str:
+    # Looked up when asked, not bound at import: tests put a fake in its place.
+    from app.ui import prompts
+
+    return prompts.ask_hidden("Vault password: ")
+
+
+def _open_store(home: Path) -> Store:
+    from app.store import DB_NAME, Store
+
+    home.mkdir(parents=True, exist_ok=True)
+    return Store(home / DB_NAME)
+
+
+class _StoreOnFirstUse:
+    """The history store, opened when first used: the REPL's prompt does not wait for SQLite."""
+
+    def __init__(self, wiring: Wiring) -> None:
+        self._wiring = wiring
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._wiring.store(), name)
+
+    def close(self) -> None:
+        self._wiring.close()
