@@ -1,65 +1,47 @@
-"""Imports run one way: ui → commands → chat/chains → providers → http; config, errors, store are leaves."""
+"""Imports run one way (DESIGN, Shape): the import-linter contracts in pyproject.toml hold, and they bite."""
 
 from __future__ import annotations
 
-import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-import pytest
-
-APP = Path(__file__).resolve().parent.parent / "app"
-
-# module prefix -> what it must never import (directly, at any depth of its own code)
-FORBIDDEN = {
-    "app.types": ("app.", "rich", "prompt_toolkit", "httpx"),
-    "app.errors": ("app.", "rich", "prompt_toolkit", "httpx"),
-    "app.config": ("app.ui", "app.commands", "app.chat", "app.chains", "app.providers.", "app.http", "rich",
-                   "prompt_toolkit"),
-    "app.vault": ("app.ui", "app.commands", "app.config", "rich", "prompt_toolkit", "httpx"),
-    "app.store": ("app.ui", "app.commands", "app.chat", "app.chains", "rich", "prompt_toolkit", "httpx"),
-    "app.http": ("app.ui", "app.commands", "app.chat", "app.chains", "app.providers", "rich", "prompt_toolkit"),
-    "app.providers": ("app.ui", "app.commands", "app.chat", "app.chains", "app.store", "rich", "prompt_toolkit"),
-    "app.runtime": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
-    "app.chat": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
-    "app.chains": ("app.ui", "app.commands", "rich", "prompt_toolkit"),
-    "app.commands": ("app.ui", "rich", "prompt_toolkit"),
-}
+ROOT = Path(__file__).resolve().parent.parent
+LINT = Path(sys.executable).with_name("lint-imports")
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(APP.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def lint(folder: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` over the `app` package found in `folder`, with the contracts of pyproject.toml."""
+    env = {**os.environ, "PYTHONPATH": str(folder)}
+    return subprocess.run(
+        [str(LINT), "--no-cache", str(folder / "pyproject.toml")],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
 
 
-def _imports(path: Path) -> list[str]:
-    names = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.append(node.module)
-            names += [f"{node.module}.{alias.name}" for alias in node.names]
-    return names
+def test_every_contract_is_kept() -> None:
+    result = lint(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "broken" not in result.stdout.lower().replace("0 broken", "")
 
 
-MODULES = sorted(APP.rglob("*.py"))
+def test_a_provider_that_imports_the_ui_breaks_the_layers(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "app", tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    echo = tmp_path / "app" / "providers" / "echo.py"
+    echo.write_text(echo.read_text(encoding="utf-8") + "\nimport app.ui  # noqa: E402,F401\n", encoding="utf-8")
+    result = lint(tmp_path)
+    assert result.returncode != 0
+    assert "app.providers is not allowed to import app.ui" in result.stdout
+    assert "app.providers.echo -> app.ui" in result.stdout
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(APP.parent)))
-def test_imports_respect_the_layers(path: Path) -> None:
-    module = _module_name(path)
-    rules = [banned for prefix, banned in FORBIDDEN.items() if module == prefix or module.startswith(prefix + ".")]
-    offending = [
-        name
-        for name in _imports(path)
-        for banned in (b for rule in rules for b in rule)
-        if (name == banned.rstrip(".") or name.startswith(banned if banned.endswith(".") else banned + "."))
-        and not name.startswith(module)
-    ]
-    assert not offending, f"{module} imports {sorted(set(offending))}"
-
-
-def test_the_rules_cover_real_modules() -> None:
-    names = {_module_name(p) for p in MODULES}
-    for prefix in FORBIDDEN:
-        assert any(n == prefix or n.startswith(prefix + ".") for n in names), prefix
+def test_a_store_that_prints_breaks_only_ui_prints(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "app", tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    store = tmp_path / "app" / "store" / "_store.py"
+    store.write_text(store.read_text(encoding="utf-8") + "\nimport rich  # noqa: E402,F401\n", encoding="utf-8")
+    result = lint(tmp_path)
+    assert result.returncode != 0 and "Only the UI and the edge use rich and prompt-toolkit BROKEN" in result.stdout
