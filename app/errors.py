@@ -105,15 +105,7 @@ class VaultCorruptError(VaultError):
 
 
 class ProviderError(OrchError):
-    """A model service failed us.
-
-    Args:
-        partial: text of the answer that had arrived before the failure.
-    """
-
-    def __init__(self, message: str, hint: str | None = None, *, partial: str = "") -> None:
-        super().__init__(message, hint)
-        self.partial = partial
+    """A model service failed us. (What of the answer had arrived is kept in its `AnswerRecord`.)"""
 
 
 class AuthError(ProviderError):

@@ -40,17 +40,17 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
     Raises:
         ProviderError: the answer failed; a partial answer was shown and kept (the hint says so).
     """
-    try:
-        chat, _ = wiring.chat()
-        # Find the key (and ask for the vault password) before the question is stored.
-        chat.runtime.provider(chat.model)
-        chat.add_user_message(prompt)
-        from app.ui.oneshot_view import show_on_terminal, write_plain
+    from app.ui.oneshot_view import show_on_terminal, write_plain
 
-        view: View = show_on_terminal if sys.stdout.isatty() else write_plain
+    chat, _ = wiring.chat()
+    chat.runtime.prepare([chat.model])  # the key (and the vault password) before the question is stored
+    chat.add_user_message(prompt)
+    view: View = show_on_terminal if sys.stdout.isatty() else write_plain
+    try:
         asyncio.run(_answer(chat, view))
     except ProviderError as exc:
-        if exc.partial:
+        last = chat.messages[-1] if chat.messages else None
+        if last is not None and last.role == "assistant" and last.status == "error":  # its partial answer
             exc.hint = f"{exc.hint} {PARTIAL_KEPT}" if exc.hint else PARTIAL_KEPT
         raise
     return EXIT_OK

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from app import errors
 from app.http import HttpFailure, RetryPolicy, post_sse
 from app.providers.errors import provider_error, retry_delay_s
 
@@ -121,8 +120,7 @@ class HttpProvider:
         """Stream the answer to `request` as events.
 
         Raises:
-            app.errors.ProviderError: with a message for the user; `partial`
-                holds the text that arrived before a failure mid-stream.
+            app.errors.ProviderError: with a message for the user.
         """
         endpoint = self.endpoint(request)
         parser = self.parser_class(endpoint)
@@ -141,9 +139,4 @@ class HttpProvider:
                 async for event in events:
                     yield event
         except HttpFailure as failure:
-            error = provider_error(endpoint, failure)
-            error.partial = parser.partial
-            raise error from failure
-        except errors.ProviderError as exc:
-            exc.partial = exc.partial or parser.partial
-            raise
+            raise provider_error(endpoint, failure) from failure

@@ -16,21 +16,16 @@ if TYPE_CHECKING:
 class AnswerParser:
     """The state of one answer being parsed: its text so far, usage, and how it ended.
 
-    Subclasses fill `_text`, `_input`, `_output` and `_finish` as chunks come,
+    Subclasses fill `_input`, `_output` and `_finish` as chunks come,
     and set `_complete` when the wire says the answer is whole.
     """
 
     def __init__(self, endpoint: Endpoint) -> None:
         self._endpoint = endpoint
-        self._text: list[str] = []
         self._input: int | None = None
         self._output: int | None = None
         self._finish: str | None = None
         self._complete = False
-
-    @property
-    def partial(self) -> str:
-        return "".join(self._text)
 
     def _load(self, data: str) -> Any:
         """One streamed chunk as JSON.

@@ -117,7 +117,6 @@ class MessagesParser(AnswerParser):
     def _delta(self, delta: dict[str, Any]) -> list[Event]:
         kind = delta.get("type")
         if kind == "text_delta" and delta.get("text"):
-            self._text.append(delta["text"])
             return [TextDelta(delta["text"])]
         if kind == "thinking_delta" and delta.get("thinking"):
             return [ThinkingDelta(delta["thinking"])]
@@ -126,7 +125,6 @@ class MessagesParser(AnswerParser):
     def _block(self, block: dict[str, Any]) -> list[Event]:
         """A block's own starting content (usually empty while streaming, whole in JSON)."""
         if block.get("type") == "text" and block.get("text"):
-            self._text.append(block["text"])
             return [TextDelta(block["text"])]
         if block.get("type") == "thinking" and block.get("thinking"):
             return [ThinkingDelta(block["thinking"])]

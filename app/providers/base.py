@@ -52,8 +52,7 @@ class Provider(Protocol):
         """Stream the answer to `request` as events.
 
         Raises:
-            app.errors.ProviderError: with a message for the user; `partial`
-                holds the text that arrived before a failure mid-stream.
+            app.errors.ProviderError: with a message for the user.
         """
         ...
 

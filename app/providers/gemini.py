@@ -103,7 +103,6 @@ class GenerateParser(AnswerParser):
                 if part.get("thought"):
                     events.append(ThinkingDelta(text))
                 else:
-                    self._text.append(text)
                     events.append(TextDelta(text))
             self._finish = candidate.get("finishReason") or self._finish
         blocked = (chunk.get("promptFeedback") or {}).get("blockReason")

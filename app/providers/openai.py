@@ -106,7 +106,6 @@ class ChatParser(AnswerParser):
                 events.append(ThinkingDelta(thought))
             text = _content_text(part.get("content"))
             if text:
-                self._text.append(text)
                 events.append(TextDelta(text))
             if choice.get("finish_reason"):
                 self._finish = choice["finish_reason"]

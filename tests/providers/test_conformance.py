@@ -25,7 +25,7 @@ from app.config import (
 )
 from app.http import RetryPolicy, create_client
 from app.providers import create_provider
-from app.providers.base import Answer, ChatRequest, Message, collect
+from app.providers.base import Answer, ChatRequest, Message
 from tests.support.cassettes import Cassette, Recorded, base_url, cassettes
 
 KEY = "test-key-0123456789"
@@ -42,6 +42,7 @@ class Replay:
     error: errors.ProviderError | None
     sent: list[httpx.Request]
     waits: list[float]
+    text_before_error: str = ""
 
 
 async def replay(kind: str, recorded: Recorded) -> Replay:
@@ -63,10 +64,13 @@ async def replay(kind: str, recorded: Recorded) -> Replay:
     config = CONFIGS[kind](kind=kind, base_url=base_url(kind, recorded.uri), key=KeySpec(vault=kind, env="X_KEY"))
     provider = create_provider(kind, config, KEY, client)
     request = ChatRequest(recorded.model_id, (Message("user", "hi"),), system="Be brief.")
+    answer = Answer()
     try:
-        return Replay(await collect(provider.stream(request)), None, sent, waits)
+        async for event in provider.stream(request):
+            answer.add(event)
+        return Replay(answer, None, sent, waits)
     except errors.ProviderError as exc:
-        return Replay(None, exc, sent, waits)
+        return Replay(None, exc, sent, waits, answer.text)
     finally:
         await client.aclose()
 
@@ -109,7 +113,7 @@ def assert_error(result: Replay, recorded: Recorded, expected: dict) -> None:
     said = " ".join((raw or expected["error_message"]).split())
     assert said in error.message
     assert KEY not in str(error)
-    assert error.partial == ""
+    assert result.text_before_error == ""
     if recorded.status == 404:
         assert f"'{recorded.model_id}'" in error.message
     if recorded.status == 429:

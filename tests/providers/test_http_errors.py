@@ -66,10 +66,17 @@ async def make(waits: list[float]) -> AsyncIterator[MakeProvider]:
 
 
 async def fails(provider: Provider) -> errors.ProviderError:
+    return (await fails_keeping_text(provider))[0]
+
+
+async def fails_keeping_text(provider: Provider) -> tuple[errors.ProviderError, str]:
+    """The error the stream ends with, and the answer's text that arrived before it."""
+    answer = Answer()
     with pytest.raises(errors.ProviderError) as caught:
-        await collect(provider.stream(REQUEST))
+        async for event in provider.stream(REQUEST):
+            answer.add(event)
     assert KEY not in str(caught.value)
-    return caught.value
+    return caught.value, answer.text
 
 
 # --- statuses ------------------------------------------------------------------------------
@@ -167,30 +174,30 @@ async def test_html_error_page_is_not_quoted(llm_server: LLMServer, make) -> Non
 @pytest.mark.parametrize("kind", ["openai", "anthropic", "gemini"])
 async def test_dropped_connection_keeps_the_partial_answer(llm_server: LLMServer, make, kind: str) -> None:
     llm_server.script(stream_reply(kind, "one two three four five", drop_after_tokens=3))
-    error = await fails(make(kind, llm_server.base_url(kind)))
+    error, partial = await fails_keeping_text(make(kind, llm_server.base_url(kind)))
     assert isinstance(error, errors.StreamError)
     assert "broke mid-answer" in error.message
-    assert error.partial == "one two three "
+    assert partial == "one two three "
     assert len(llm_server.requests) == 1  # never retried once the answer began
 
 
 async def test_stream_that_ends_without_its_end_marker(llm_server: LLMServer, make) -> None:
     events = anthropic_events("cut short")[:-3]  # no block stop, message_delta, message_stop
     llm_server.script(Reply.sse(events))
-    error = await fails(make("anthropic", llm_server.base_url("anthropic")))
+    error, partial = await fails_keeping_text(make("anthropic", llm_server.base_url("anthropic")))
     assert isinstance(error, errors.StreamError)
     assert "stopped before it was complete" in error.message
-    assert error.partial == "cut short"
+    assert partial == "cut short"
 
 
 async def test_malformed_chunk(llm_server: LLMServer, make) -> None:
     events = openai_events("fine so far")
     events.insert(3, 'data: {"choices": [{"delta": {"content": "x"\n\n')
     llm_server.script(Reply.sse(events))
-    error = await fails(make("openai", llm_server.base_url("openai")))
+    error, partial = await fails_keeping_text(make("openai", llm_server.base_url("openai")))
     assert isinstance(error, errors.StreamError)
     assert "malformed chunk" in error.message and '{"choices"' in error.message
-    assert error.partial == "fine so "
+    assert partial == "fine so "
 
 
 async def test_anthropic_error_event_mid_stream(llm_server: LLMServer, make) -> None:
@@ -198,20 +205,20 @@ async def test_anthropic_error_event_mid_stream(llm_server: LLMServer, make) -> 
     overloaded = '{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}'
     events.append(f"event: error\ndata: {overloaded}\n\n")
     llm_server.script(Reply.sse(events))
-    error = await fails(make("anthropic", llm_server.base_url("anthropic")))
+    error, partial = await fails_keeping_text(make("anthropic", llm_server.base_url("anthropic")))
     assert isinstance(error, errors.ServerError)
     assert error.message == "anthropic reported an error mid-answer (overloaded_error): Overloaded"
-    assert error.partial == "Hello world "
+    assert partial == "Hello world "
 
 
 async def test_openai_compatible_error_chunk_mid_stream(llm_server: LLMServer, make) -> None:
     events = openai_events("partial answer")[:2]
     events.append('data: {"error": {"code": 429, "message": "Rate limit exceeded upstream"}}\n\n')
     llm_server.script(Reply.sse(events))
-    error = await fails(make("openai", llm_server.base_url("openai")))
+    error, partial = await fails_keeping_text(make("openai", llm_server.base_url("openai")))
     assert isinstance(error, errors.RateLimitError)
     assert "Rate limit exceeded upstream" in error.message
-    assert error.partial == "partial "
+    assert partial == "partial "
 
 
 # --- timeouts and connections ----------------------------------------------------------------
@@ -228,10 +235,10 @@ async def test_hung_server_hits_the_read_timeout(llm_server: LLMServer, make) ->
 async def test_stream_that_stalls_hits_the_read_timeout_and_keeps_the_partial(llm_server: LLMServer, make) -> None:
     llm_server.script(stream_reply("anthropic", "a b c d", stall_after_tokens=2))
     # Long enough that "a b " is in before a busy machine could let the timeout pass.
-    error = await fails(make("anthropic", llm_server.base_url("anthropic"), read_timeout_s=0.5))
+    error, partial = await fails_keeping_text(make("anthropic", llm_server.base_url("anthropic"), read_timeout_s=0.5))
     assert isinstance(error, errors.TimeoutError)
     assert "read timeout" in error.message
-    assert error.partial == "a b "
+    assert partial == "a b "
 
 
 @pytest.mark.parametrize("read_timeout_s", [None, 0.15])  # the timer armed from the start, or only near the end
@@ -239,10 +246,10 @@ async def test_overall_deadline(llm_server: LLMServer, make, read_timeout_s: flo
     # A tick every 20 ms: far inside the read timeout, so only the overall deadline can end the stream.
     llm_server.script(stream_reply("gemini", "tick " * 200, token_delay_s=0.02))
     network = {"read_timeout_s": read_timeout_s} if read_timeout_s else {}
-    error = await fails(make("gemini", llm_server.base_url("gemini"), timeout_s=0.4, **network))
+    error, partial = await fails_keeping_text(make("gemini", llm_server.base_url("gemini"), timeout_s=0.4, **network))
     assert isinstance(error, errors.TimeoutError)
     assert error.message == "gemini did not finish answering within 0.4s (overall timeout)"
-    assert error.partial.startswith("tick tick ")
+    assert partial.startswith("tick tick ")
 
 
 async def test_connection_refused(make, waits) -> None:
@@ -312,10 +319,10 @@ async def test_unexpected_chunk_shape_is_a_stream_error(llm_server: LLMServer, m
     events = openai_events("fine")[:2]
     events.append('data: {"choices": [{"index": 0, "delta": "not an object"}]}\n\n')
     llm_server.script(Reply.sse(events))
-    error = await fails(make("openai", llm_server.base_url("openai")))
+    error, partial = await fails_keeping_text(make("openai", llm_server.base_url("openai")))
     assert isinstance(error, errors.StreamError)
     assert "could not read" in error.message
-    assert error.partial == "fine"
+    assert partial == "fine"
 
 
 async def test_openai_compatible_error_event(llm_server: LLMServer, make) -> None:
