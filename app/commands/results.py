@@ -32,7 +32,7 @@ class MarkdownText(NamedTuple):
 
 
 class Ask(NamedTuple):
-    """Send `text` to the model as the user's next message; with no text, answer the conversation as it stands."""
+    """Send `text` to the model as the user's next message; with none, answer the conversation as it stands."""
 
     text: str = ""
 
