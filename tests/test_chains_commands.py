@@ -57,7 +57,7 @@ def complete(registry: Registry, chat: Chat, line: str) -> list[str]:
     label, _, argument = line[1:].partition(" ")
     command = registry.get(label)
     assert command is not None and command.complete is not None
-    return [c.partition("\t")[0] for c in command.complete(chat, argument)]
+    return [c.partition("\t")[0] for c in command.complete(registry.context(chat), argument)]
 
 
 async def test_chains_lists_descriptions_and_a_tree_of_steps(registry: Registry, chat: Chat) -> None:

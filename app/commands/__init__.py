@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.commands.registry import Registry
+from app.commands.registry import Command, CommandContext, Registry
+
+__all__ = ["Command", "CommandContext", "Registry", "build_registry"]
 
 
 def build_registry() -> Registry:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from app.commands.registry import Registry
+from app.commands.registry import CommandContext, CommandFamily, Registry, completing_from_chat
 from app.commands.results import Compare, Notice, Result, RunChain, Table
 from app.errors import UsageError
 
@@ -33,8 +33,11 @@ def _take_words(text: str, keep: Callable[[str], bool]) -> tuple[list[str], str]
         position = match.end()
 
 
-def parse_chain_command(chat: Chat, argument: str) -> RunChain:
+def parse_chain_command(chat: Chat, argument: str) -> tuple[RunChain, bool]:
     """`[--dry-run] NAME [KEY=VALUE…] [INPUT]`: KEY=VALUE words count only for the chain's declared variables.
+
+    Returns:
+        The run asked for, and whether `--dry-run` was given.
 
     Raises:
         UsageError: no chain named, an unknown chain, or no input for a chain that reads one.
@@ -53,7 +56,7 @@ def parse_chain_command(chat: Chat, argument: str) -> RunChain:
     plan.bind(variables)
     if not text and plan.uses_input and not flags:
         raise UsageError(f"chain '{plan.name}' needs an input", f"Usage: /chain {plan.name} TEXT")
-    return RunChain(plan.name, text, variables, dry_run=bool(flags))
+    return RunChain(plan.name, text, variables), bool(flags)
 
 
 def dry_run_notice(chat: Chat, request: RunChain) -> Notice:
@@ -166,31 +169,39 @@ def _complete_pick(chat: Chat, argument: str) -> Iterable[str]:
 # --- the commands ------------------------------------------------------------------------------
 
 
+COMMANDS = CommandFamily("chains")
+
+
+@COMMANDS.command("chain", help="run a chain from config.yaml on INPUT", usage="[--dry-run] NAME [KEY=VALUE…] [INPUT]",
+                  complete=completing_from_chat(_complete_chain))  # fmt: skip
+async def chain(ctx: CommandContext, argument: str) -> Result:
+    if not argument:
+        return chains_table(ctx.chat)
+    request, dry_run = parse_chain_command(ctx.chat, argument)
+    # A dry run calls no model, so it is answered here, as text.
+    return dry_run_notice(ctx.chat, request) if dry_run else request
+
+
+@COMMANDS.command("chains", help="list the chains with their steps")
+async def chains_(ctx: CommandContext, argument: str) -> Result:
+    return chains_table(ctx.chat)
+
+
+@COMMANDS.command("compare", help="ask several models at once (default: the last message)",
+                  usage="MODEL MODEL… [PROMPT]", complete=completing_from_chat(_complete_models))  # fmt: skip
+async def compare(ctx: CommandContext, argument: str) -> Result:
+    return parse_compare_command(ctx.chat, argument)
+
+
+@COMMANDS.command("pick", help="continue with answer N of the last /compare", usage="N",
+                  complete=completing_from_chat(_complete_pick))  # fmt: skip
+async def pick_(ctx: CommandContext, argument: str) -> Result:
+    if not argument.strip().isdigit():
+        raise UsageError("which answer?", "Usage: /pick N, N being the number above the answer.")
+    answer = ctx.chat.pick(int(argument))
+    return Notice(f"continuing with answer {argument.strip()}; now talking to {answer.model}")
+
+
 def register(registry: Registry) -> None:
     """Add /chain, /chains, /compare and /pick to `registry`."""
-
-    @registry.command("chain", help="run a chain from config.yaml on INPUT", usage="[--dry-run] NAME [KEY=VALUE…] [INPUT]",
-                      complete=_complete_chain, group="chains")  # fmt: skip
-    async def chain(chat: Chat, argument: str) -> Result:
-        if not argument:
-            return chains_table(chat)
-        request = parse_chain_command(chat, argument)
-        # A dry run calls no model, so it is answered here, as text.
-        return dry_run_notice(chat, request) if request.dry_run else request
-
-    @registry.command("chains", help="list the chains with their steps", complete=None, group="chains")
-    async def chains_(chat: Chat, argument: str) -> Result:
-        return chains_table(chat)
-
-    @registry.command("compare", help="ask several models at once (default: the last message)",
-                      usage="MODEL MODEL… [PROMPT]", complete=_complete_models, group="chains")  # fmt: skip
-    async def compare(chat: Chat, argument: str) -> Result:
-        return parse_compare_command(chat, argument)
-
-    @registry.command("pick", help="continue with answer N of the last /compare", usage="N",
-                      complete=_complete_pick, group="chains")  # fmt: skip
-    async def pick_(chat: Chat, argument: str) -> Result:
-        if not argument.strip().isdigit():
-            raise UsageError("which answer?", "Usage: /pick N, N being the number above the answer.")
-        answer = chat.pick(int(argument))
-        return Notice(f"continuing with answer {argument.strip()}; now talking to {answer.model}")
+    registry.include(COMMANDS)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.commands.registry import Registry
+from app.commands.registry import CommandContext, CommandFamily, Registry
 from app.commands.results import Confirm, EditInput, Notice, Result, Table
 from app.errors import UsageError
 
@@ -32,16 +32,18 @@ def _when(moment) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _titles(chat: Chat, _: str = "") -> Iterable[str]:
-    if chat.store is None:
+def _titles(ctx: CommandContext, _: str = "") -> Iterable[str]:
+    store = ctx.chat.store
+    if store is None:
         return []
-    return [f"{c.title}\t#{c.id} · {c.message_count} messages" for c in chat.store.list_conversations(50) if c.title]
+    return [f"{c.title}\t#{c.id} · {c.message_count} messages" for c in store.list_conversations(50) if c.title]
 
 
-def _ids(chat: Chat, _: str = "") -> Iterable[str]:
-    if chat.store is None:
+def _ids(ctx: CommandContext, _: str = "") -> Iterable[str]:
+    store = ctx.chat.store
+    if store is None:
         return []
-    return [f"{c.id}\t{c.title or ''}" for c in chat.store.list_conversations(50)]
+    return [f"{c.id}\t{c.title or ''}" for c in store.list_conversations(50)]
 
 
 def resume(chat: Chat, conversation: str | None, model: str | None = None) -> str:
@@ -70,128 +72,151 @@ def apply_edit(chat: Chat, index: int, text: str) -> None:
         raise UsageError("only your own messages can be edited and answered again")
 
 
-def register(registry: Registry) -> None:
-    @registry.command("save", help="title this conversation (conversations are always saved)", usage="[TITLE]",
-                      group="conversations")
-    async def save(chat: Chat, argument: str) -> Result:
-        store = _store(chat)
-        conversation_id = _current_id(chat)
-        if argument:
-            chat.title = store.rename(conversation_id, argument).title
-        return Notice(f"saved as #{conversation_id} {chat.title or ''}".rstrip())
+COMMANDS = CommandFamily("conversations")
 
-    @registry.command("rename", help="rename this conversation", usage="TITLE", group="conversations")
-    async def rename(chat: Chat, argument: str) -> Result:
-        if not argument:
-            raise UsageError("usage: /rename TITLE")
-        chat.title = _store(chat).rename(_current_id(chat), argument).title
-        return Notice(f"renamed to {chat.title}")
 
-    @registry.command("sessions", help="saved conversations, most recent first", usage="[N]", group="conversations")
-    async def sessions(chat: Chat, argument: str) -> Result:
-        limit = int(argument) if argument.isdigit() else 30
-        rows = []
-        for c in _store(chat).list_conversations(limit):
-            mark = "▸" if c.id == chat.conversation_id else ""
-            rows.append([f"{mark}{c.id}", c.title or "(untitled)", c.model, str(c.message_count), _when(c.updated)])
-        if not rows:
-            return Notice("no saved conversations yet")
-        return Table(["id", "title", "model", "messages", "last used"], rows, note="/load ID or TITLE resumes one")
+@COMMANDS.command("save", help="title this conversation (conversations are always saved)", usage="[TITLE]")
+async def save(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    store = _store(chat)
+    conversation_id = _current_id(chat)
+    if argument:
+        chat.title = store.rename(conversation_id, argument).title
+    return Notice(f"saved as #{conversation_id} {chat.title or ''}".rstrip())
 
-    @registry.command("load", help="resume a saved conversation", usage="ID|TITLE", complete=_titles,
-                      aliases=("resume",), group="conversations")
-    async def load(chat: Chat, argument: str) -> Result:
-        if not argument:
-            raise UsageError("usage: /load ID|TITLE", "`/sessions` lists them.")
-        return Notice(resume(chat, argument))
 
-    @registry.command("search", help="search every saved message", usage="TEXT", group="conversations")
-    async def search(chat: Chat, argument: str) -> Result:
-        if not argument:
-            raise UsageError("usage: /search TEXT")
-        hits = _store(chat).search(argument, limit=20)
-        if not hits:
-            return Notice(f"nothing matches {argument!r}")
-        rows = [[f"#{h.conversation_id}", h.conversation_title or "(untitled)", h.role,
-                 _plain_snippet(h.snippet)] for h in hits]
-        return Table(["conv", "title", "role", "match"], rows, note="/load ID opens a conversation")
+@COMMANDS.command("rename", help="rename this conversation", usage="TITLE")
+async def rename(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    if not argument:
+        raise UsageError("usage: /rename TITLE")
+    chat.title = _store(chat).rename(_current_id(chat), argument).title
+    return Notice(f"renamed to {chat.title}")
 
-    @registry.command("history", help="the messages of this branch, numbered (for /edit N)", group="conversations")
-    async def history(chat: Chat, argument: str) -> Result:
-        if not chat.messages:
-            return Notice("no messages yet")
-        rows = []
-        for i, m in enumerate(chat.messages, 1):
-            first_line = m.content.strip().splitlines()[0] if m.content.strip() else ""
-            preview = first_line[:90] + ("…" if len(first_line) > 90 or "\n" in m.content.strip() else "")
-            who = m.role if m.role == "user" else (m.model or "assistant")
-            flag = "" if m.status == "complete" else f" [{m.status}]"
-            rows.append([str(i), who, preview + flag])
-        return Table(["#", "from", "message"], rows)
 
-    @registry.command("edit", help="edit message N and answer it again on a new branch (the old one stays)",
-                      usage="N", group="conversations")
-    async def edit(chat: Chat, argument: str) -> Result:
-        if not argument.isdigit():
-            raise UsageError("usage: /edit N", "/history numbers the messages.")
-        index = int(argument) - 1
-        if not 0 <= index < len(chat.messages):
-            raise UsageError(f"no message {argument}; /history lists them")
-        if chat.messages[index].role != "user":
-            raise UsageError(f"message {argument} is an answer; /edit takes your own messages")
-        return EditInput(chat.messages[index].content, index)
+@COMMANDS.command("sessions", help="saved conversations, most recent first", usage="[N]")
+async def sessions(ctx: CommandContext, argument: str) -> Result:
+    limit = int(argument) if argument.isdigit() else 30
+    chat = ctx.chat
+    rows = []
+    for c in _store(chat).list_conversations(limit):
+        mark = "▸" if c.id == chat.conversation_id else ""
+        rows.append([f"{mark}{c.id}", c.title or "(untitled)", c.model, str(c.message_count), _when(c.updated)])
+    if not rows:
+        return Notice("no saved conversations yet")
+    return Table(["id", "title", "model", "messages", "last used"], rows, note="/load ID or TITLE resumes one")
 
-    @registry.command("branches", help="the branches of this conversation", group="conversations")
-    async def branches(chat: Chat, argument: str) -> Result:
-        found = _store(chat).branches(_current_id(chat))
-        rows = [[("▸" if b.current else "") + str(i), str(b.length), _when(b.updated), b.preview]
-                for i, b in enumerate(found, 1)]
-        return Table(["branch", "messages", "last", "ends with"], rows, note="/branch N switches")
 
-    @registry.command("branch", help="switch to branch N", usage="N", group="conversations")
-    async def branch(chat: Chat, argument: str) -> Result:
-        found = _store(chat).branches(_current_id(chat))
-        if not argument.isdigit() or not 1 <= int(argument) <= len(found):
-            raise UsageError(f"usage: /branch N, with N from 1 to {len(found)}")
-        chat.load(_current_id(chat), found[int(argument) - 1].leaf_id)
-        return Notice(f"on branch {argument} ({len(chat.messages)} messages)")
+@COMMANDS.command("load", help="resume a saved conversation", usage="ID|TITLE", complete=_titles,
+                  aliases=("resume",))
+async def load(ctx: CommandContext, argument: str) -> Result:
+    if not argument:
+        raise UsageError("usage: /load ID|TITLE", "`/sessions` lists them.")
+    return Notice(resume(ctx.chat, argument))
 
-    @registry.command("export", help="write this conversation as markdown (.json: JSON)", usage="[PATH]",
-                      group="conversations")
-    async def export(chat: Chat, argument: str) -> Result:
-        from app.export import export_json, export_markdown
 
-        store, conversation_id = _store(chat), _current_id(chat)
-        path = Path(argument).expanduser() if argument else Path(f"orch-{conversation_id}.md")
-        if path.suffix.lower() == ".json":
-            text = json.dumps(export_json(store, conversation_id), ensure_ascii=False, indent=2) + "\n"
-        else:
-            text = export_markdown(store, conversation_id)
-        try:
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-        return Notice(f"wrote {path} ({len(chat.messages)} messages)")
+@COMMANDS.command("search", help="search every saved message", usage="TEXT")
+async def search(ctx: CommandContext, argument: str) -> Result:
+    if not argument:
+        raise UsageError("usage: /search TEXT")
+    hits = _store(ctx.chat).search(argument, limit=20)
+    if not hits:
+        return Notice(f"nothing matches {argument!r}")
+    rows = [[f"#{h.conversation_id}", h.conversation_title or "(untitled)", h.role,
+             _plain_snippet(h.snippet)] for h in hits]
+    return Table(["conv", "title", "role", "match"], rows, note="/load ID opens a conversation")
 
-    @registry.command("delete", help="delete a saved conversation (asks first)", usage="ID", complete=_ids,
-                      group="conversations")
-    async def delete(chat: Chat, argument: str) -> Result:
-        store = _store(chat)
-        if not argument:
-            raise UsageError("usage: /delete ID")
-        target = store.find_conversation(argument)
 
-        async def really_delete() -> Result:
-            store.delete_conversation(target.id)
-            if chat.conversation_id == target.id:
-                chat.clear()
-            return Notice(f"deleted #{target.id}")
+@COMMANDS.command("history", help="the messages of this branch, numbered (for /edit N)")
+async def history(ctx: CommandContext, argument: str) -> Result:
+    messages = ctx.chat.messages
+    if not messages:
+        return Notice("no messages yet")
+    rows = []
+    for i, m in enumerate(messages, 1):
+        first_line = m.content.strip().splitlines()[0] if m.content.strip() else ""
+        preview = first_line[:90] + ("…" if len(first_line) > 90 or "\n" in m.content.strip() else "")
+        who = m.role if m.role == "user" else (m.model or "assistant")
+        flag = "" if m.status == "complete" else f" [{m.status}]"
+        rows.append([str(i), who, preview + flag])
+    return Table(["#", "from", "message"], rows)
 
-        return Confirm(f"Delete #{target.id} {target.title or '(untitled)'} ({target.message_count} messages)?",
-                       really_delete)
+
+@COMMANDS.command("edit", help="edit message N and answer it again on a new branch (the old one stays)",
+                  usage="N")
+async def edit(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    if not argument.isdigit():
+        raise UsageError("usage: /edit N", "/history numbers the messages.")
+    index = int(argument) - 1
+    if not 0 <= index < len(chat.messages):
+        raise UsageError(f"no message {argument}; /history lists them")
+    if chat.messages[index].role != "user":
+        raise UsageError(f"message {argument} is an answer; /edit takes your own messages")
+    return EditInput(chat.messages[index].content, index)
+
+
+@COMMANDS.command("branches", help="the branches of this conversation")
+async def branches(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    found = _store(chat).branches(_current_id(chat))
+    rows = [[("▸" if b.current else "") + str(i), str(b.length), _when(b.updated), b.preview]
+            for i, b in enumerate(found, 1)]
+    return Table(["branch", "messages", "last", "ends with"], rows, note="/branch N switches")
+
+
+@COMMANDS.command("branch", help="switch to branch N", usage="N")
+async def branch(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    found = _store(chat).branches(_current_id(chat))
+    if not argument.isdigit() or not 1 <= int(argument) <= len(found):
+        raise UsageError(f"usage: /branch N, with N from 1 to {len(found)}")
+    chat.load(_current_id(chat), found[int(argument) - 1].leaf_id)
+    return Notice(f"on branch {argument} ({len(chat.messages)} messages)")
+
+
+@COMMANDS.command("export", help="write this conversation as markdown (.json: JSON)", usage="[PATH]")
+async def export(ctx: CommandContext, argument: str) -> Result:
+    from app.export import export_json, export_markdown
+
+    chat = ctx.chat
+    store, conversation_id = _store(chat), _current_id(chat)
+    path = Path(argument).expanduser() if argument else Path(f"orch-{conversation_id}.md")
+    if path.suffix.lower() == ".json":
+        text = json.dumps(export_json(store, conversation_id), ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = export_markdown(store, conversation_id)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    return Notice(f"wrote {path} ({len(chat.messages)} messages)")
+
+
+@COMMANDS.command("delete", help="delete a saved conversation (asks first)", usage="ID", complete=_ids)
+async def delete(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    store = _store(chat)
+    if not argument:
+        raise UsageError("usage: /delete ID")
+    target = store.find_conversation(argument)
+
+    async def really_delete() -> Result:
+        store.delete_conversation(target.id)
+        if chat.conversation_id == target.id:
+            chat.clear()
+        return Notice(f"deleted #{target.id}")
+
+    return Confirm(f"Delete #{target.id} {target.title or '(untitled)'} ({target.message_count} messages)?",
+                   really_delete)
 
 
 def _plain_snippet(snippet: str) -> str:
     from app.store import MATCH_END, MATCH_START
 
     return " ".join(snippet.replace(MATCH_START, "»").replace(MATCH_END, "«").split())
+
+
+def register(registry: Registry) -> None:
+    """Add save, sessions, load, search, history, edit, branches, export and delete to `registry`."""
+    registry.include(COMMANDS)

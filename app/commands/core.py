@@ -3,158 +3,180 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-from app.commands.registry import Registry
+from app.commands.registry import CommandContext, CommandFamily, Registry
 from app.commands.results import Ask, Clipboard, Exit, Notice, PickModel, Result, Table
 from app.config import ModelOptions
 from app.errors import UsageError
 
-if TYPE_CHECKING:
-    from app.chat import Chat
-
 OPTION_NAMES = tuple(ModelOptions.model_fields)
 
 
-def model_names(chat: Chat, _: str = "") -> Iterable[str]:
+def model_names(ctx: CommandContext, _: str = "") -> Iterable[str]:
     """Model names and aliases, each with its provider as the completion's note."""
-    for model in chat.runtime.config.models:
+    for model in ctx.chat.runtime.config.models:
         yield f"{model.name}\t{model.provider} · {model.id}"
         for alias in model.aliases:
             yield f"{alias}\t= {model.name}"
 
 
-def _option_completions(chat: Chat, argument: str) -> Iterable[str]:
+def _option_completions(ctx: CommandContext, argument: str) -> Iterable[str]:
     if " " in argument:
         return []
+    chat = ctx.chat
     return [f"{name}\t{chat.options.get(name, chat.model.options.model_dump().get(name)) or ''}" for name in OPTION_NAMES]
+
+
+def _command_labels(ctx: CommandContext, _: str) -> Iterable[str]:
+    return ctx.registry.labels()
 
 
 def _format_cost(cost: float, priced: bool) -> str:
     return f"${cost:.4f}" if priced else (f"${cost:.4f}+" if cost else "n/a")
 
 
+COMMANDS = CommandFamily("general")
+
+
+@COMMANDS.command("help", help="list commands, or show one: /help NAME", usage="[COMMAND]", aliases=("?",),
+                  complete=_command_labels)
+async def help_(ctx: CommandContext, argument: str) -> Result:
+    if argument:
+        command = ctx.registry.get(argument.lstrip("/"))
+        if command is None:
+            raise UsageError(f"unknown command /{argument.lstrip('/')}")
+        aliases = f" (also {', '.join('/' + a for a in command.aliases)})" if command.aliases else ""
+        return Notice(f"/{command.name} {command.usage}".rstrip() + f"{aliases}\n  {command.help}")
+    rows = [list(row) for row in ctx.registry.help_rows()]
+    return Table(
+        ["command", "aliases", "what it does"],
+        rows,
+        note="Enter sends · Esc-Enter or a trailing \\ adds a line · Ctrl-X Ctrl-E opens $EDITOR · "
+        "Ctrl-C cancels an answer · Ctrl-D exits",
+    )
+
+
+@COMMANDS.command("model", help="switch model; without a name, pick from a menu", usage="[NAME]",
+                  complete=model_names)
+async def model(ctx: CommandContext, argument: str) -> Result:
+    if not argument:
+        return PickModel()
+    chosen = ctx.chat.use_model(argument)
+    return Notice(f"now talking to {chosen.name} ({chosen.provider} · {chosen.id})")
+
+
+@COMMANDS.command("models", help="list the models and where their keys come from")
+async def models(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    config = chat.runtime.config
+    rows = []
+    for m in config.models:
+        status = chat.runtime.keys.status(config.providers[m.provider].key)
+        mark = "▸ " if m.name == chat.model.name else "  "
+        price = f"${m.pricing.input:g}/${m.pricing.output:g}" if m.pricing else ""
+        rows.append([mark + m.name, m.provider, m.id, status, price])
+    return Table(["model", "provider", "id", "key", "per 1M in/out"], rows)
+
+
+@COMMANDS.command("system", help="show or set the system prompt; /system --clear removes it", usage="[TEXT]")
+async def system(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    if not argument:
+        return Notice(f"system prompt: {chat.system}" if chat.system else "no system prompt")
+    if argument == "--clear":
+        chat.system = None
+        return Notice("system prompt removed")
+    chat.system = argument
+    return Notice("system prompt set")
+
+
+@COMMANDS.command("set", help="set a model option (temperature, max_tokens…); /set KEY alone unsets it",
+                  usage="[KEY [VALUE]]", complete=_option_completions)
+async def set_(ctx: CommandContext, argument: str) -> Result:
+    chat = ctx.chat
+    words = argument.split(None, 1)
+    if not words:
+        effective = {**chat.model.options.to_request(), **chat.options}
+        rows = [[k, repr(v), "session" if k in chat.options else "models.yaml"] for k, v in effective.items()]
+        return Table(["option", "value", "from"], rows) if rows else Notice("no options set")
+    key = words[0]
+    if key not in OPTION_NAMES:
+        import difflib
+
+        near = difflib.get_close_matches(key, OPTION_NAMES, n=1, cutoff=0.5)
+        raise UsageError(f"unknown option '{key}'", f"Did you mean {near[0]}?" if near else
+                         f"Options: {', '.join(OPTION_NAMES)}")
+    if len(words) == 1:
+        chat.unset_option(key)
+        return Notice(f"{key} unset")
+    import yaml
+
+    try:
+        value = yaml.safe_load(words[1])
+    except yaml.YAMLError:
+        value = words[1]
+    chat.set_option(key, value)
+    return Notice(f"{key} = {value!r}")
+
+
+@COMMANDS.command("clear", help="start a new conversation (the old one stays saved)", aliases=("new",))
+async def clear(ctx: CommandContext, argument: str) -> Result:
+    ctx.chat.clear()
+    return Notice("new conversation")
+
+
+@COMMANDS.command("retry", help="answer the last message again")
+async def retry(ctx: CommandContext, argument: str) -> Result:
+    ctx.chat.prepare_retry()
+    return Ask()
+
+
+@COMMANDS.command("undo", help="remove the last exchange")
+async def undo(ctx: CommandContext, argument: str) -> Result:
+    removed = ctx.chat.undo()
+    return Notice(f"removed the last exchange ({removed} message{'s' if removed != 1 else ''})")
+
+
+@COMMANDS.command("copy", help="copy the last answer to the clipboard")
+async def copy(ctx: CommandContext, argument: str) -> Result:
+    answer = ctx.chat.last_answer
+    if answer is None or not answer.content:
+        raise UsageError("no answer to copy yet")
+    return Clipboard(answer.content)
+
+
+@COMMANDS.command("usage", help="tokens and cost of this session, per model")
+async def usage(ctx: CommandContext, argument: str) -> Result:
+    per_model: dict[str, list] = {}
+    for m in ctx.chat.messages:
+        if m.role != "assistant":
+            continue
+        row = per_model.setdefault(m.model or "?", [0, 0, 0, 0.0, True])
+        row[0] += 1
+        row[1] += m.input_tokens or 0
+        row[2] += m.output_tokens or 0
+        if m.cost is None:
+            row[4] = False
+        else:
+            row[3] += m.cost
+    rows = [[name, str(n), str(i), str(o), _format_cost(c, p)] for name, (n, i, o, c, p) in per_model.items()]
+    t = ctx.chat.totals
+    rows.append(["session total", str(t.answers), str(t.input_tokens), str(t.output_tokens),
+                 _format_cost(t.cost, t.priced)])
+    return Table(["model", "answers", "input tokens", "output tokens", "cost"], rows)
+
+
+@COMMANDS.command("lock", help="forget the unlocked vault now")
+async def lock(ctx: CommandContext, argument: str) -> Result:
+    ctx.chat.runtime.forget_keys()
+    return Notice("vault locked; the password will be asked on the next request that needs a key")
+
+
+@COMMANDS.command("exit", help="leave orch (Ctrl-D does too)", aliases=("quit", "q"))
+async def exit_(ctx: CommandContext, argument: str) -> Result:
+    return Exit()
+
+
+
 def register(registry: Registry) -> None:
-    @registry.command("help", help="list commands, or show one: /help NAME", usage="[COMMAND]", aliases=("?",),
-                      complete=lambda chat, _: registry.labels())
-    async def help_(chat: Chat, argument: str) -> Result:
-        if argument:
-            command = registry.get(argument.lstrip("/"))
-            if command is None:
-                raise UsageError(f"unknown command /{argument.lstrip('/')}")
-            aliases = f" (also {', '.join('/' + a for a in command.aliases)})" if command.aliases else ""
-            return Notice(f"/{command.name} {command.usage}".rstrip() + f"{aliases}\n  {command.help}")
-        rows = [list(row) for row in registry.help_rows()]
-        return Table(
-            ["command", "aliases", "what it does"],
-            rows,
-            note="Enter sends · Esc-Enter or a trailing \\ adds a line · Ctrl-X Ctrl-E opens $EDITOR · "
-            "Ctrl-C cancels an answer · Ctrl-D exits",
-        )
-
-    @registry.command("model", help="switch model; without a name, pick from a menu", usage="[NAME]",
-                      complete=model_names)
-    async def model(chat: Chat, argument: str) -> Result:
-        if not argument:
-            return PickModel([m.name for m in chat.runtime.config.models])
-        chosen = chat.use_model(argument)
-        return Notice(f"now talking to {chosen.name} ({chosen.provider} · {chosen.id})")
-
-    @registry.command("models", help="list the models and where their keys come from")
-    async def models(chat: Chat, argument: str) -> Result:
-        config = chat.runtime.config
-        rows = []
-        for m in config.models:
-            status = chat.runtime.keys.status(config.providers[m.provider].key)
-            mark = "▸ " if m.name == chat.model.name else "  "
-            price = f"${m.pricing.input:g}/${m.pricing.output:g}" if m.pricing else ""
-            rows.append([mark + m.name, m.provider, m.id, status, price])
-        return Table(["model", "provider", "id", "key", "per 1M in/out"], rows)
-
-    @registry.command("system", help="show or set the system prompt; /system --clear removes it", usage="[TEXT]")
-    async def system(chat: Chat, argument: str) -> Result:
-        if not argument:
-            return Notice(f"system prompt: {chat.system}" if chat.system else "no system prompt")
-        if argument == "--clear":
-            chat.system = None
-            return Notice("system prompt removed")
-        chat.system = argument
-        return Notice("system prompt set")
-
-    @registry.command("set", help="set a model option (temperature, max_tokens…); /set KEY alone unsets it",
-                      usage="[KEY [VALUE]]", complete=_option_completions)
-    async def set_(chat: Chat, argument: str) -> Result:
-        words = argument.split(None, 1)
-        if not words:
-            effective = {**chat.model.options.to_request(), **chat.options}
-            rows = [[k, repr(v), "session" if k in chat.options else "models.yaml"] for k, v in effective.items()]
-            return Table(["option", "value", "from"], rows) if rows else Notice("no options set")
-        key = words[0]
-        if key not in OPTION_NAMES:
-            import difflib
-
-            near = difflib.get_close_matches(key, OPTION_NAMES, n=1, cutoff=0.5)
-            raise UsageError(f"unknown option '{key}'", f"Did you mean {near[0]}?" if near else
-                             f"Options: {', '.join(OPTION_NAMES)}")
-        if len(words) == 1:
-            chat.unset_option(key)
-            return Notice(f"{key} unset")
-        import yaml
-
-        try:
-            value = yaml.safe_load(words[1])
-        except yaml.YAMLError:
-            value = words[1]
-        chat.set_option(key, value)
-        return Notice(f"{key} = {value!r}")
-
-    @registry.command("clear", help="start a new conversation (the old one stays saved)", aliases=("new",))
-    async def clear(chat: Chat, argument: str) -> Result:
-        chat.clear()
-        return Notice("new conversation")
-
-    @registry.command("retry", help="answer the last message again")
-    async def retry(chat: Chat, argument: str) -> Result:
-        chat.prepare_retry()
-        return Ask(retry=True)
-
-    @registry.command("undo", help="remove the last exchange")
-    async def undo(chat: Chat, argument: str) -> Result:
-        removed = chat.undo()
-        return Notice(f"removed the last exchange ({removed} message{'s' if removed != 1 else ''})")
-
-    @registry.command("copy", help="copy the last answer to the clipboard")
-    async def copy(chat: Chat, argument: str) -> Result:
-        answer = chat.last_answer
-        if answer is None or not answer.content:
-            raise UsageError("no answer to copy yet")
-        return Clipboard(answer.content)
-
-    @registry.command("usage", help="tokens and cost of this session, per model")
-    async def usage(chat: Chat, argument: str) -> Result:
-        per_model: dict[str, list] = {}
-        for m in chat.messages:
-            if m.role != "assistant":
-                continue
-            row = per_model.setdefault(m.model or "?", [0, 0, 0, 0.0, True])
-            row[0] += 1
-            row[1] += m.input_tokens or 0
-            row[2] += m.output_tokens or 0
-            if m.cost is None:
-                row[4] = False
-            else:
-                row[3] += m.cost
-        rows = [[name, str(n), str(i), str(o), _format_cost(c, p)] for name, (n, i, o, c, p) in per_model.items()]
-        t = chat.totals
-        rows.append(["session total", str(t.answers), str(t.input_tokens), str(t.output_tokens),
-                     _format_cost(t.cost, t.priced)])
-        return Table(["model", "answers", "input tokens", "output tokens", "cost"], rows)
-
-    @registry.command("lock", help="forget the unlocked vault now")
-    async def lock(chat: Chat, argument: str) -> Result:
-        chat.runtime.forget_keys()
-        return Notice("vault locked; the password will be asked on the next request that needs a key")
-
-    @registry.command("exit", help="leave orch (Ctrl-D does too)", aliases=("quit", "q"))
-    async def exit_(chat: Chat, argument: str) -> Result:
-        return Exit()
+    """Add help, models and settings, retry/undo, usage, lock and exit to `registry`."""
+    registry.include(COMMANDS)

@@ -1,8 +1,10 @@
 """The slash-command registry: each command declared once.
 
-A command is one async handler registered with its name, aliases, usage,
-one-line help and argument completer. `/help` and completion are generated
-from the registry. Handlers return data (see results.py) and never print.
+A family module declares its commands on a `CommandFamily` with a decorator
+(name, aliases, usage, one-line help, argument completer, group); the
+`Registry` collects the families and dispatches a typed line to the handler.
+`/help` and completion are generated from the registry. Handlers get a
+`CommandContext`, return data (see results.py) and never print.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.commands.results import Result
 from app.errors import UsageError
@@ -18,8 +20,31 @@ from app.errors import UsageError
 if TYPE_CHECKING:
     from app.chat import Chat
 
-Handler = Callable[["Chat", str], Awaitable[Result]]
-Completer = Callable[["Chat", str], Iterable[str]]
+
+@dataclass(frozen=True)
+class CommandContext:
+    """What a handler or an argument completer is handed.
+
+    Args:
+        chat: the conversation the command acts on.
+        registry: every command, for those that describe the others (`/help`).
+    """
+
+    chat: Chat
+    registry: Registry
+
+
+Handler = Callable[[CommandContext, str], Awaitable[Result]]
+Completer = Callable[[CommandContext, str], Iterable[str]]
+
+
+def completing_from_chat(complete: Callable[[Chat, str], Iterable[str]]) -> Completer:
+    """A Completer made of a function that reads only the conversation."""
+
+    def from_context(ctx: CommandContext, argument: str) -> Iterable[str]:
+        return complete(ctx.chat, argument)
+
+    return from_context
 
 
 @dataclass(frozen=True)
@@ -28,11 +53,13 @@ class Command:
 
     Args:
         name: typed after the slash, e.g. `model`.
-        handler: `async (chat, argument_text) -> Result`.
+        handler: `async (ctx, argument_text) -> Result`.
         help: one line for `/help`.
         usage: the argument synopsis, e.g. `[NAME]`.
         aliases: other names that run it.
-        complete: `(chat, argument_text) -> candidates` for the text after the name.
+        complete: `(ctx, argument_text) -> candidates` for the text after the name;
+            a candidate may carry a note for the menu after a tab.
+        group: where `/help` lists it.
     """
 
     name: str
@@ -44,12 +71,16 @@ class Command:
     group: str = "general"
 
 
-@dataclass
-class Registry:
-    """The commands one REPL knows. An instance, so tests can build their own."""
+class CommandFamily:
+    """The commands one module declares, in the order declared.
 
-    _commands: dict[str, Command] = field(default_factory=dict)
-    _names: dict[str, str] = field(default_factory=dict)
+    Args:
+        group: the `/help` group every command of the family is listed under.
+    """
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self._commands: list[Command] = []
 
     def command(
         self,
@@ -59,20 +90,42 @@ class Registry:
         usage: str = "",
         aliases: Iterable[str] = (),
         complete: Completer | None = None,
-        group: str = "general",
     ) -> Callable[[Handler], Handler]:
-        """Decorator that registers a handler under `name` and `aliases`."""
+        """Decorator that declares a module-level handler as `/name`."""
 
-        def register(handler: Handler) -> Handler:
-            cmd = Command(name, handler, help, usage, tuple(aliases), complete, group)
-            for label in (name, *cmd.aliases):
-                if label in self._names:
-                    raise ValueError(f"/{label} is registered twice")
-                self._names[label] = name
-            self._commands[name] = cmd
+        def declare(handler: Handler) -> Handler:
+            self._commands.append(Command(name, handler, help, usage, tuple(aliases), complete, self.group))
             return handler
 
-        return register
+        return declare
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self._commands)
+
+
+@dataclass
+class Registry:
+    """The commands one REPL knows. An instance, so tests can build their own."""
+
+    _commands: dict[str, Command] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict)
+
+    def add(self, command: Command) -> None:
+        """Know `command` by its name and aliases.
+
+        Raises:
+            ValueError: a name or alias is taken already.
+        """
+        for label in (command.name, *command.aliases):
+            if label in self._names:
+                raise ValueError(f"/{label} is registered twice")
+            self._names[label] = command.name
+        self._commands[command.name] = command
+
+    def include(self, family: Iterable[Command]) -> None:
+        """Add every command of a family."""
+        for command in family:
+            self.add(command)
 
     def __iter__(self) -> Iterator[Command]:
         return iter(sorted(self._commands.values(), key=lambda c: c.name))
@@ -95,6 +148,10 @@ class Registry:
             near = [n for n in self.labels() if n.startswith(label[:2])][:3] if label else []
         return near
 
+    def context(self, chat: Chat) -> CommandContext:
+        """What this registry's handlers and completers are handed for `chat`."""
+        return CommandContext(chat, self)
+
     async def dispatch(self, chat: Chat, line: str) -> Result:
         """Run the command written on `line` (which starts with `/`).
 
@@ -107,7 +164,7 @@ class Registry:
             near = self.suggest(label)
             hint = f"Did you mean {', '.join('/' + n for n in near)}?" if near else "Type /help for the list."
             raise UsageError(f"unknown command /{label}", hint)
-        return await command.handler(chat, argument.strip())
+        return await command.handler(self.context(chat), argument.strip())
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         """(`/name usage`, aliases, help) for each command, grouped then sorted."""
@@ -117,19 +174,3 @@ class Registry:
             rows.append((synopsis, ", ".join("/" + a for a in cmd.aliases), cmd.help))
         return rows
 
-
-def argument_words(text: str) -> list[str]:
-    """The words of an argument string, honouring quotes where they balance."""
-    import shlex
-
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
-def require(value: Any, message: str, hint: str | None = None) -> Any:
-    """Return `value`, or raise a UsageError when it is empty."""
-    if not value:
-        raise UsageError(message, hint)
-    return value

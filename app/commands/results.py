@@ -32,28 +32,28 @@ class MarkdownText(NamedTuple):
 
 
 class Ask(NamedTuple):
-    """Send `text` to the model as the user's next message (or, with `retry`, answer again)."""
+    """Send `text` to the model as the user's next message; with none, answer the conversation as it stands."""
 
     text: str = ""
-    retry: bool = False
 
 
 class RunChain(NamedTuple):
+    """Run chain `name` live on `input`; its final output joins the conversation."""
+
     name: str
     input: str
     variables: Mapping[str, Any] = MappingProxyType({})
-    dry_run: bool = False
 
 
 class Compare(NamedTuple):
+    """Ask `models` the same `prompt` at once, side by side."""
+
     models: Sequence[str]
     prompt: str
 
 
 class PickModel(NamedTuple):
-    """Let the user pick a model from a menu, then switch to it."""
-
-    choices: Sequence[str]
+    """Let the user pick a model from a menu (the completion of `/model`), then switch to it."""
 
 
 class EditInput(NamedTuple):

@@ -44,7 +44,7 @@ class CommandCompleter(Completer):
             return
         word = argument.rsplit(" ", 1)[-1]
         try:
-            candidates = list(command.complete(self.chat, argument))
+            candidates = list(command.complete(self.registry.context(self.chat), argument))
         except Exception:
             return
         pairs = [candidate.partition("\t")[::2] for candidate in candidates]

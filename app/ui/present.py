@@ -1,4 +1,4 @@
-"""Showing what commands return, streaming answers, and the clipboard."""
+"""Showing what commands return (notices, tables, markdown, errors), streaming answers, and the clipboard."""
 
 from __future__ import annotations
 
@@ -19,27 +19,27 @@ if TYPE_CHECKING:
     from app.config import ModelConfig
 
 
-def show(console: Console, result: object) -> None:
-    """Print a Notice, Table or MarkdownText."""
-    if isinstance(result, r.Notice):
-        console.print(result.text, style=result.style, highlight=False, markup=False)
-    elif isinstance(result, r.Table):
-        from rich.table import Table
+def show_notice(console: Console, notice: r.Notice) -> None:
+    console.print(notice.text, style=notice.style, highlight=False, markup=False)
 
-        table = Table(title=result.title, box=None, header_style="bold", pad_edge=False)
-        for column in result.columns:
-            table.add_column(column, overflow="fold")
-        for row in result.rows:
-            table.add_row(*[str(cell) for cell in row])
-        console.print(table)
-        if result.note:
-            console.print(result.note, style="chat.footer", highlight=False, markup=False)
-    elif isinstance(result, r.MarkdownText):
-        from rich.markdown import Markdown
 
-        console.print(Markdown(result.text))
-    else:
-        raise TypeError(f"cannot show {type(result).__name__}")
+def show_table(console: Console, table: r.Table) -> None:
+    from rich.table import Table
+
+    view = Table(title=table.title, box=None, header_style="bold", pad_edge=False)
+    for column in table.columns:
+        view.add_column(column, overflow="fold")
+    for row in table.rows:
+        view.add_row(*[str(cell) for cell in row])
+    console.print(view)
+    if table.note:
+        console.print(table.note, style="chat.footer", highlight=False, markup=False)
+
+
+def show_markdown(console: Console, text: r.MarkdownText) -> None:
+    from rich.markdown import Markdown
+
+    console.print(Markdown(text.text))
 
 
 def error(console: Console, exc: OrchError) -> None:

@@ -1,11 +1,79 @@
-"""Asking the user on the terminal: hidden input."""
+"""Asking the user off the input line: hidden input and yes/no.
+
+`ask_hidden` reads from the controlling terminal (the command line's vault
+commands and one-shot's password). `Prompts` is the REPL's own: a plain
+prompt (no history, no completion, no toolbar), so that a password never
+lands in the input history and an answer is not completed.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from app.errors import UsageError, VaultLockedError
+from app.errors import UsageError, VaultLockedError, WrongPasswordError
+
+if TYPE_CHECKING:
+    from prompt_toolkit import PromptSession
+    from rich.console import Console
+
+    from app.config import ModelConfig
+    from app.runtime import Runtime
+
+PASSWORD_TRIES = 3
+
+
+class Prompts:
+    """The REPL's plain prompt, built on first use.
+
+    Args:
+        input: prompt-toolkit's input, for tests (pipe input); None: the terminal.
+        output: prompt-toolkit's output, for tests (dummy output); None: the terminal.
+    """
+
+    def __init__(self, input=None, output=None) -> None:
+        self._io = (input, output)
+        self._session: PromptSession | None = None
+
+    @property
+    def session(self) -> PromptSession:
+        if self._session is None:
+            from prompt_toolkit import PromptSession
+
+            self._session = PromptSession(input=self._io[0], output=self._io[1])
+        return self._session
+
+    async def confirm(self, question: str) -> bool:
+        """Ask `question [y/N]`; only y or yes is a yes. Ctrl-C and Ctrl-D mean no, and the session goes on."""
+        try:
+            answer = await self.session.prompt_async(f"{question} [y/N] ")
+        except (KeyboardInterrupt, EOFError):
+            return False
+        return answer.strip().lower() in ("y", "yes")
+
+    async def unlock_for(self, runtime: Runtime, console: Console, models: list[ModelConfig]) -> None:
+        """Ask the vault password (hidden) if any of `models` needs a key from a locked vault.
+
+        Raises:
+            VaultLockedError: the user gave up (Ctrl-C or Ctrl-D at the prompt).
+            WrongPasswordError: the last of the tries was wrong too.
+        """
+        if not any(runtime.needs_password(m) for m in models):
+            return
+        for attempt in range(PASSWORD_TRIES):
+            try:
+                password = await self.session.prompt_async("Vault password: ", is_password=True)
+            except (KeyboardInterrupt, EOFError):
+                raise VaultLockedError("the vault stays locked; nothing was sent", "/retry asks again.") from None
+            try:
+                await asyncio.to_thread(runtime.keys.unlock, password)
+                return
+            except WrongPasswordError:
+                if attempt == PASSWORD_TRIES - 1:
+                    raise
+                console.print("wrong vault password, try again", style="chat.error")
 
 
 def ask_hidden(prompt: str) -> str:

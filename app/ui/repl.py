@@ -1,8 +1,8 @@
-"""The chat REPL: a prompt-toolkit loop that reads, dispatches and shows.
+"""The chat REPL: the loop that reads a line, hands it on, and shows what came back.
 
 Reading and answering fail apart: an error in one turn is shown and the loop
-goes on. Whatever runs after a line is read (an answer, a chain, a compare)
-runs as a task that Ctrl-C cancels at once, leaving the REPL at its prompt.
+goes on. What a line asks for is carried out by `actions` (answers, chains
+and compares run as tasks Ctrl-C cancels, leaving the REPL at its prompt).
 """
 
 from __future__ import annotations
@@ -10,35 +10,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import sys
 import threading
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
-from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory
-from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from app.chat import Chat
 from app.commands import build_registry
-from app.errors import EXIT_OK, OrchError, VaultLockedError, WrongPasswordError
-from app.ui import present
+from app.commands.results import Ask, Result
+from app.errors import EXIT_OK, OrchError
+from app.ui import actions, present
+from app.ui.actions import ExitRepl, NextInput
 from app.ui.completer import CommandCompleter
+from app.ui.keybindings import key_bindings
+from app.ui.prompts import Prompts
 from app.ui.style import make_console, prompt_style
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from app.config import ModelConfig
-
-
-class ExitRepl(Exception):
-    """Raised by an action to leave the loop."""
+__all__ = ["ExitRepl", "Repl", "run_repl"]
 
 
 def run_repl(chat: Chat, *, history_path: Path | None, vi_mode: bool, greeting: list[str]) -> int:
@@ -54,44 +49,16 @@ def run_repl(chat: Chat, *, history_path: Path | None, vi_mode: bool, greeting: 
     return asyncio.run(repl.run())
 
 
-def key_bindings(session_state: dict[str, Any]) -> KeyBindings:
-    """Enter sends; Esc-Enter, or Enter after a trailing backslash, starts a new line."""
-    kb = KeyBindings()
-
-    @kb.add("escape", "enter")
-    def _newline(event) -> None:
-        event.current_buffer.insert_text("\n")
-
-    ends_with_backslash = Condition(lambda: _buffer_text(session_state).endswith("\\"))
-
-    @kb.add("enter", filter=ends_with_backslash, eager=True)
-    def _continue(event) -> None:
-        buffer = event.current_buffer
-        buffer.delete_before_cursor(1)
-        buffer.insert_text("\n")
-
-    return kb
-
-
-def _buffer_text(state: dict[str, Any]) -> str:
-    session = state.get("session")
-    if session is None:
-        return ""
-    try:
-        return session.default_buffer.document.text_before_cursor
-    except Exception:
-        return ""
-
-
 class Repl:
     """One interactive session.
 
     Args:
         chat: the conversation.
-        console: where everything is shown (a rich Console).
+        console: where everything is shown (a rich Console); None: the terminal's, built on first use.
         history_path: the input history file (None: in memory).
         vi_mode: vi keys instead of emacs keys.
         input/output: prompt-toolkit's, for tests (pipe input, dummy output).
+        greeting: lines shown before the first prompt.
     """
 
     def __init__(self, chat: Chat, console=None, history_path=None, vi_mode: bool = False,
@@ -100,17 +67,15 @@ class Repl:
         self._console = console
         self.registry = build_registry()
         self.greeting = greeting or []
-        self._next_default = ""
-        self._open_menu = False
-        self._pending_edit: int | None = None
+        self.next_input = NextInput()
+        self.prompts = Prompts(input, output)
         self._warmed = False
-        state: dict[str, Any] = {}
         self.session: PromptSession = PromptSession(
             history=FileHistory(str(history_path)) if history_path else None,
             auto_suggest=AutoSuggestFromHistory(),
             completer=CommandCompleter(self.registry, chat),
             complete_while_typing=True,
-            key_bindings=key_bindings(state),
+            key_bindings=key_bindings(),
             enable_open_in_editor=True,
             vi_mode=vi_mode,
             bottom_toolbar=self.toolbar,
@@ -119,16 +84,6 @@ class Repl:
             input=input,
             output=output,
         )
-        state["session"] = self.session
-        self._io = (input, output)
-        self._plain_session: PromptSession | None = None
-
-    @property
-    def plain_session(self) -> PromptSession:
-        """A prompt with no history and no completion: for passwords and confirmations."""
-        if self._plain_session is None:
-            self._plain_session = PromptSession(input=self._io[0], output=self._io[1])
-        return self._plain_session
 
     @property
     def console(self):
@@ -136,8 +91,6 @@ class Repl:
         if self._console is None:
             self._console = make_console()
         return self._console
-
-    # --- the loop ------------------------------------------------------------------
 
     def prompt_message(self):
         return [("class:prompt.model", self.chat.model.name), ("class:prompt.arrow", "> ")]
@@ -159,10 +112,7 @@ class Repl:
                 style=prompt_style(), output=self.session.output, end="",
             )
         try:
-            while True:
-                text = await self._read()
-                if text is None:
-                    break
+            while (text := await self._read()) is not None:
                 if not text.strip():
                     self._cancel_edit()
                     continue
@@ -178,8 +128,7 @@ class Repl:
 
     async def _read(self) -> str | None:
         """One input; None when the user leaves (Ctrl-D). Ctrl-C clears the line."""
-        default, self._next_default = self._next_default, ""
-        open_menu, self._open_menu = self._open_menu, False
+        default, open_menu = self.next_input.take_prompt()
 
         def pre_run() -> None:
             if open_menu:
@@ -199,25 +148,13 @@ class Repl:
 
     def _cancel_edit(self) -> None:
         """Drop a pending `/edit` (Ctrl-C or an empty line at its prompt): the next line is a new message."""
-        if self._pending_edit is not None:
-            self._pending_edit = None
+        if self.next_input.take_edit() is not None:
             self.console.print("edit cancelled", style="chat.notice")
 
     async def handle(self, text: str) -> None:
-        """Run one line of input: a slash-command or a message to the model."""
+        """Run one line of input and show what came of it; an error is shown, ExitRepl is raised on."""
         try:
-            if self._pending_edit is not None:
-                index, self._pending_edit = self._pending_edit, None
-                from app.commands.conversations import apply_edit
-
-                apply_edit(self.chat, index, text)
-                await self.interruptible(self.answer)
-            elif text.startswith("/") and not text.startswith("//"):
-                result = await self.registry.dispatch(self.chat, text)
-                await self.show(result)
-            else:
-                self.chat.add_user_message(text[1:] if text.startswith("//") else text)
-                await self.interruptible(self.answer)
+            await actions.carry_out(self, await self._turn(text))
         except ExitRepl:
             raise
         except OrchError as exc:
@@ -228,43 +165,21 @@ class Repl:
             present.error(self.console, OrchError(f"internal error: {type(exc).__name__}: {exc}",
                                                   "Set ORCH_DEBUG=1 to see the traceback."))
 
-    async def show(self, result) -> None:
-        """Show or carry out what a command returned."""
-        from app.commands import results as r
+    async def _turn(self, text: str) -> Result:
+        """What one line asks for.
 
-        if result is None:
-            return
-        if isinstance(result, r.Results):
-            for item in result.items:
-                await self.show(item)
-        elif isinstance(result, r.Exit):
-            raise ExitRepl
-        elif isinstance(result, r.Ask):
-            if result.text:
-                self.chat.add_user_message(result.text)
-            await self.interruptible(self.answer)
-        elif isinstance(result, r.PickModel):
-            self._next_default, self._open_menu = "/model ", True
-        elif isinstance(result, r.EditInput):
-            self._next_default, self._pending_edit = result.text, result.message_index
-            self.console.print("Edit the message and press Enter; the old branch is kept.", style="chat.notice")
-        elif isinstance(result, r.Confirm):
-            try:
-                answer = await self.plain_session.prompt_async(f"{result.question} [y/N] ")
-            except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D mean no, and the session goes on
-                answer = ""
-            if answer.strip().lower() in ("y", "yes"):
-                await self.show(await result.action())
-            else:
-                self.console.print("cancelled", style="chat.notice")
-        elif isinstance(result, r.RunChain):
-            await self.interruptible(lambda: present.run_chain(self.console, self.chat, result, self.unlock_for))
-        elif isinstance(result, r.Compare):
-            await self.interruptible(lambda: present.run_compare(self.console, self.chat, result, self.unlock_for))
-        elif isinstance(result, r.Clipboard):
-            present.copy_to_clipboard(self.console, result.text)
-        else:
-            present.show(self.console, result)
+        Under a pending `/edit` the line replaces the message and is answered; a slash-command gives
+        its result; anything else is a message to answer (`//` sends a line that starts with `/`).
+        """
+        index = self.next_input.take_edit()
+        if index is not None:
+            from app.commands.conversations import apply_edit
+
+            apply_edit(self.chat, index, text)
+            return Ask()
+        if text.startswith("/") and not text.startswith("//"):
+            return await self.registry.dispatch(self.chat, text)
+        return Ask(text[1:] if text.startswith("//") else text)
 
     def _warm_imports_in_background(self) -> None:
         """Import what the first answer needs while the user types, not before the prompt."""
@@ -279,71 +194,3 @@ class Repl:
                 import app.ui.render  # noqa: F401
 
         threading.Thread(target=warm, name="orch-warm-imports", daemon=True).start()
-
-    # --- answers --------------------------------------------------------------------
-
-    async def answer(self) -> None:
-        await self.unlock_for([self.chat.model])
-        await present.stream_answer(self.console, self.chat)
-
-    async def unlock_for(self, models: list[ModelConfig]) -> None:
-        """Ask the vault password (hidden) if any of `models` needs a key from a locked vault."""
-        runtime = self.chat.runtime
-        if not any(runtime.needs_password(m) for m in models):
-            return
-        for attempt in range(3):
-            try:
-                password = await self.plain_session.prompt_async("Vault password: ", is_password=True)
-            except (KeyboardInterrupt, EOFError):
-                raise VaultLockedError("the vault stays locked; nothing was sent", "/retry asks again.") from None
-            try:
-                await asyncio.to_thread(runtime.keys.unlock, password)
-                return
-            except WrongPasswordError:
-                if attempt == 2:
-                    raise
-                self.console.print("wrong vault password, try again", style="chat.error")
-
-    async def interruptible(self, action: Callable[[], Awaitable[None]]) -> None:
-        """Run `action` as a task that Ctrl-C cancels, then come back to the prompt."""
-        loop = asyncio.get_running_loop()
-        task = asyncio.ensure_future(action())
-        installed = False
-        if threading.current_thread() is threading.main_thread():
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signal.SIGINT, task.cancel)
-                installed = True
-        try:
-            with _quiet_terminal():
-                await task
-        except asyncio.CancelledError:
-            # Each view marks what it cut short; only our own cancellation is swallowed.
-            if not task.cancelled():
-                raise
-        finally:
-            if installed:
-                loop.remove_signal_handler(signal.SIGINT)
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-@contextlib.contextmanager
-def _quiet_terminal():
-    """While an answer streams: typed keys and `^C` are not echoed into the live view,
-    and Ctrl-C does not flush output already written (which would leave a stale view)."""
-    import termios
-
-    try:
-        fd = sys.stdin.fileno()
-        saved = termios.tcgetattr(fd)
-    except (OSError, ValueError, termios.error, AttributeError):
-        yield
-        return
-    quiet = list(saved)
-    quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)
-    quiet[3] |= termios.NOFLSH
-    try:
-        termios.tcsetattr(fd, termios.TCSANOW, quiet)
-        yield
-    finally:
-        with contextlib.suppress(termios.error, OSError):
-            termios.tcsetattr(fd, termios.TCSANOW, saved)

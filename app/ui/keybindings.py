@@ -1,0 +1,29 @@
+"""The keys of the REPL's input line: Enter sends, Esc-Enter or a trailing backslash starts a new line."""
+
+from __future__ import annotations
+
+from prompt_toolkit.application.current import get_app
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.key_binding import KeyBindings
+
+
+@Condition
+def _ends_with_backslash() -> bool:
+    return get_app().current_buffer.document.text_before_cursor.endswith("\\")
+
+
+def key_bindings() -> KeyBindings:
+    """Enter sends; Esc-Enter, or Enter after a trailing backslash, starts a new line."""
+    kb = KeyBindings()
+
+    @kb.add("escape", "enter")
+    def _newline(event) -> None:
+        event.current_buffer.insert_text("\n")
+
+    @kb.add("enter", filter=_ends_with_backslash, eager=True)
+    def _continue(event) -> None:
+        buffer = event.current_buffer
+        buffer.delete_before_cursor(1)
+        buffer.insert_text("\n")
+
+    return kb
