@@ -4,25 +4,16 @@
     run = await run_chain(runtime, plan, "input", {})   # run.py: the steps as a DAG, events to a listener
     steps = dry_run(plan, "input", {}, "echo")          # dry_run.py: the rendered prompts, no model called
 
-Modules: `plan` (the plan's types), `check` (from config.yaml to a plan),
+Modules: `plan` (the plan's types), `check` (from config.yaml to a plan, through
+`_planner`'s checks),
 `templates` (sandboxed Jinja2), `run` (the executor), `events` (what a run
 tells and leaves), `dry_run`. Nothing here prints.
 """
 
 from app.chains.check import build_plan, check_chains, format_problems, plan_chain
 from app.chains.dry_run import DryStep, describe_dry_run, dry_run
-from app.chains.events import (
-    ChainEvent,
-    ChainRun,
-    Listener,
-    StepCancelled,
-    StepDone,
-    StepFailed,
-    StepResult,
-    StepSkipped,
-    StepStarted,
-    StepText,
-)
+from app.chains.events import (ChainEvent, ChainRun, Listener, StepCancelled, StepDone, StepFailed, StepResult,
+                               StepSkipped, StepStarted, StepText)  # fmt: skip
 from app.chains.plan import ChainPlan, Condition, Problem, StepPlan
 from app.chains.run import StepFailedError, run_chain
 
