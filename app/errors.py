@@ -20,7 +20,7 @@
     │   └── StreamError             a stream that broke or spoke garbage
     └── ChainError                  a chain step failed
 
-The edge (cli.py, ui/) turns an OrchError into one or two lines on stderr and
+The edge (app/cli, app/ui) turns an OrchError into one or two lines on stderr and
 `exit_code`. Messages never contain secrets.
 """
 
