@@ -212,7 +212,8 @@ def pong_to_the_right_key(request: ServedRequest) -> Reply:
     if auth == f"Bearer {SECRET}":
         return stream_reply("openai", "pong")
     given = auth.removeprefix("Bearer ")
-    return Reply.json(401, {"error": {"message": f"Incorrect API key provided: {given}", "type": "invalid_request_error"}})
+    error = {"error": {"message": f"Incorrect API key provided: {given}", "type": "invalid_request_error"}}
+    return Reply.json(401, error)
 
 
 def keys_seen(server: LLMServer) -> list[str]:

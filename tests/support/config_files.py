@@ -17,9 +17,10 @@ from typing import Any
 import yaml
 
 YamlSource = str | Mapping[str, Any]
+ModelsSource = YamlSource | Sequence[Mapping[str, Any]]
 
 
-def write_config(folder: Path, config: YamlSource, models: YamlSource | Sequence[Mapping[str, Any]] | None = None) -> Path:
+def write_config(folder: Path, config: YamlSource, models: ModelsSource | None = None) -> Path:
     """Write config.yaml (and models.yaml) into `folder`, creating it; return config.yaml's path.
 
     Args:
