@@ -18,6 +18,7 @@ import pytest
 
 from app import __version__
 from tests.support.cli import vault_fixture  # noqa: F401  (the `vault` fixture)
+from tests.support.config_files import write_config
 
 # --- basics and exit codes ------------------------------------------------------------------
 
@@ -129,16 +130,16 @@ def test_a_locked_vault_without_a_terminal_exits_1(run_orch, vault):
     assert "ORCH_VAULT_PASSWORD" in err
 
 
-def test_a_broken_config_exits_2_with_file_and_line(run_orch, world, write):
-    write(world.cwd / "config.yaml", "default_model: echo\ncolour: red\n")
+def test_a_broken_config_exits_2_with_file_and_line(run_orch, world):
+    write_config(world.cwd, "default_model: echo\ncolour: red\n")
     rc, out, err = run_orch("-m", "echo", "hi")
     assert rc == 2 and out == ""
     assert "config.yaml:2: unknown key 'colour'" in err
     assert "Traceback" not in err
 
 
-def test_config_from_flag_and_env(run_main, world, write):
-    bad = write(world.root / "elsewhere" / "config.yaml", "default_model: [echo\n")
+def test_config_from_flag_and_env(run_main, world):
+    bad = write_config(world.root / "elsewhere", "default_model: [echo\n")
     for how in (("--config", str(bad)), ()):
         rc, _, err = run_main(*how, "-m", "echo", "hi", env={"ORCH_CONFIG": str(bad)} if not how else None)
         assert rc == 2 and f"{bad}:" in err and "YAML syntax error" in err

@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.cli import ANSI, PASSWORD, UNLOCK, no_leak, spawn_orch
 from tests.support.cli import vault_fixture  # noqa: F401  (the `vault` fixture)
+from tests.support.config_files import write_config
 
 # --- orch models ------------------------------------------------------------------------------
 
@@ -84,18 +85,16 @@ def test_config_check_ok(run_main):
     assert re.search(r"^ok: \d+ providers, \d+ models, \d+ chains$", out, re.MULTILINE)
 
 
-def test_config_check_prints_every_problem_and_exits_2(run_orch, world, write):
-    config = write(
-        world.cwd / "config.yaml",
+def test_config_check_prints_every_problem_and_exits_2(run_orch, world):
+    config = write_config(
+        world.cwd,
         "default_model: sonet\ncolour: red\nproviders:\n  echo: {kind: echo}\n  anthropic: {kind: anthropic}\n",
-    )
-    models = write(
-        world.cwd / "models.yaml",
         "models:\n"
         "  - {name: echo, provider: echo, id: echo}\n"
         "  - {name: sonnet, provider: antropic, id: claude-sonnet-4-5}\n"
         "  - {name: fast, provider: echo, id: echo, aliases: [echo]}\n",
     )
+    models = config.with_name("models.yaml")
     rc, out, err = run_orch("config", "check")
     assert rc == 2, err
     lines = out.splitlines()

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pexpect
 import pytest
@@ -14,6 +11,9 @@ import pytest
 from app.vault import Vault, mask
 from tests.support.cli import PASSWORD, SECRET, UNLOCK, no_leak, spawn_orch
 from tests.support.cli import vault_fixture  # noqa: F401  (the `vault` fixture)
+from tests.support.config_files import write_config
+from tests.support.llm_server import LLMServer, Reply, ServedRequest, stream_reply
+from tests.support.llm_server import llm_server_fixture  # noqa: F401  (the `llm_server` fixture)
 
 # --- orch vault -------------------------------------------------------------------------------
 
@@ -206,68 +206,41 @@ def test_ctrl_d_at_a_password_prompt_is_not_a_crash(orch_command, orch_env, worl
 # --- no secret in anything orch prints ---------------------------------------------------------
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
+def pong_to_the_right_key(request: ServedRequest) -> Reply:
     """An OpenAI-compatible endpoint: answers "pong" to the right key, else a 401 quoting the key."""
+    auth = request.headers.get("authorization", "")
+    if auth == f"Bearer {SECRET}":
+        return stream_reply("openai", "pong")
+    given = auth.removeprefix("Bearer ")
+    error = {"error": {"message": f"Incorrect API key provided: {given}", "type": "invalid_request_error"}}
+    return Reply.json(401, error)
 
-    expected_key = SECRET
-    seen: ClassVar[list[str]] = []  # each fixture gives its subclass a fresh list
 
-    def do_POST(self):  # the stdlib's name
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        auth = self.headers.get("Authorization", "")
-        self.seen.append(auth)
-        if auth == f"Bearer {self.expected_key}":
-            chunks = [
-                {"choices": [{"index": 0, "delta": {"content": "pong"}}]},
-                {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-            ]
-            body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
-            self._send(200, "text/event-stream", body)
-        else:
-            given = auth.removeprefix("Bearer ")
-            error = {"error": {"message": f"Incorrect API key provided: {given}", "type": "invalid_request_error"}}
-            self._send(401, "application/json", json.dumps(error))
-
-    def _send(self, status: int, content_type: str, body: str) -> None:
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
+def keys_seen(server: LLMServer) -> list[str]:
+    """The Authorization header of each request the server received."""
+    return [request.headers.get("authorization", "") for request in server.requests]
 
 
 @pytest.fixture
-def fake_openai(world, write):
-    handler = type("Handler", (FakeOpenAI,), {"seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    write(
-        world.cwd / "config.yaml",
+def fake_openai(world, llm_server: LLMServer) -> LLMServer:
+    llm_server.default = pong_to_the_right_key
+    base = llm_server.base_url("openai")
+    write_config(
+        world.cwd,
         "default_model: echo\n"
         "network: {max_retries: 0, timeout_s: 20}\n"
         "providers:\n"
         "  echo: {kind: echo}\n"
         f"  local: {{kind: openai, base_url: '{base}', key: {{vault: openai, env: OPENAI_API_KEY}}}}\n",
-    )
-    write(
-        world.cwd / "models.yaml",
         "models:\n  - {name: echo, provider: echo, id: echo}\n  - {name: loc, provider: local, id: test-model}\n",
     )
-    yield handler
-    server.shutdown()
-    server.server_close()
+    return llm_server
 
 
 def test_the_vault_key_reaches_the_provider_and_not_the_screen(run_orch, vault, fake_openai):
     rc, out, err = run_orch("-m", "loc", "ping", env=UNLOCK)
     assert (rc, out) == (0, "pong\n"), err
-    assert fake_openai.seen == [f"Bearer {SECRET}"]
+    assert keys_seen(fake_openai) == [f"Bearer {SECRET}"]
     no_leak(out, err)
 
 
@@ -277,7 +250,7 @@ def test_a_rejected_key_quoted_back_by_the_service_is_not_printed(run_orch, worl
     rc, out, err = run_orch("-m", "loc", "ping", env=UNLOCK)
     assert rc == 1
     assert "rejected the API key" in err
-    assert fake_openai.seen == [f"Bearer {rejected}"]
+    assert keys_seen(fake_openai) == [f"Bearer {rejected}"]
     no_leak(out, err)
 
 

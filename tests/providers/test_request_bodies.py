@@ -17,7 +17,7 @@ from app.providers.anthropic import messages_body
 from app.providers.base import ChatRequest, Message, collect
 from app.providers.gemini import generate_body
 from app.providers.openai import chat_body
-from tests.support.wire import anthropic_events, gemini_events, openai_events
+from tests.support.wire import WIRE, kind_for_path
 
 EVERY_OPTION = {
     "temperature": 0.2,
@@ -107,16 +107,11 @@ def test_gemini_thinking_off_and_effort() -> None:
 
 async def test_headers_and_urls() -> None:
     sent: list[httpx.Request] = []
-    bodies = {
-        "openai": "".join(openai_events("ok")),
-        "anthropic": "".join(anthropic_events("ok")),
-        "gemini": "".join(gemini_events("ok")),
-    }
 
-    def serve(req: httpx.Request) -> httpx.Response:
+    def serve(req: httpx.Request) -> httpx.Response:  # the vendor told by the path, as the loopback server does
         sent.append(req)
-        kind = "gemini" if "models/" in req.url.path else "anthropic" if req.url.path.endswith("messages") else "openai"
-        return httpx.Response(200, headers={"content-type": "text/event-stream"}, text=bodies[kind])
+        body = "".join(WIRE[kind_for_path(req.url.path)]("ok"))
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, text=body)
 
     network = NetworkConfig()
     client = create_client(network, retry=RetryPolicy(), transport=httpx.MockTransport(serve))

@@ -15,6 +15,7 @@ from app.config import Config, Sources, check
 from app.keys import KeyRing
 from app.runtime import Runtime
 from app.vault import Vault
+from tests.support import config_files
 
 if TYPE_CHECKING:
     from tests.support.llm_server import LLMServer
@@ -38,10 +39,10 @@ models:
 
 def write_config(folder: Path, chains: str = "chains: {}\n", *, loopback: LLMServer | None = None,
                  loopback_models: tuple[str, ...] = ("loop", "loop2", "loop3")) -> Path:  # fmt: skip
-    """Write config.yaml (with `chains`, YAML text) and models.yaml into `folder`; return config.yaml.
+    """The chain world's config.yaml (with `chains`, YAML text) and models.yaml in `folder`; return config.yaml.
 
     With `loopback`, a provider `loop` of kind openai points at it and models
-    `loop`, `loop2`, `loop3` use it.
+    `loop`, `loop2`, `loop3` use it. The files are written by `config_files.write_config`.
     """
     config = _CONFIG
     models = _MODELS
@@ -49,11 +50,7 @@ def write_config(folder: Path, chains: str = "chains: {}\n", *, loopback: LLMSer
         config += f"  loop: {{kind: openai, base_url: '{loopback.base_url('openai')}'}}\n"
         for name in loopback_models:
             models += f"  - {{name: {name}, provider: loop, id: test-{name}, pricing: {{input: 1.0, output: 1.0}}}}\n"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "models.yaml").write_text(models, encoding="utf-8")
-    path = folder / "config.yaml"
-    path.write_text(config + textwrap.dedent(chains), encoding="utf-8")
-    return path
+    return config_files.write_config(folder, config + textwrap.dedent(chains), models)
 
 
 def load_config(path: Path) -> tuple[Config, Sources]:

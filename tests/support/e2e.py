@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.support.config_files import write_config
 from tests.support.llm_server import LLMServer
 from tests.support.terminal import Terminal
 
@@ -37,9 +37,7 @@ def config(world, server: LLMServer) -> Path:
             {"name": "echo", "provider": "echo", "id": "echo"},
         ]
     }
-    (world.root / "config.yaml").write_text(yaml.safe_dump(cfg))
-    (world.root / "models.yaml").write_text(yaml.safe_dump(models))
-    return world.root / "config.yaml"
+    return write_config(world.root, cfg, models)
 
 
 @pytest.fixture

@@ -2,78 +2,44 @@
 
 from __future__ import annotations
 
-import io
-import socket
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
 
-from app import config as config_module
-from app.chat import Chat
-from app.keys import KeyRing
-from app.runtime import Runtime
 from app.ui.completer import CommandCompleter
-from app.ui.repl import Repl
-from app.ui.style import make_console
-from app.vault import Vault
-
-ENTER = "\r"
-ESC_ENTER = "\x1b\r"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.config_files import write_config
+from tests.support.llm_server import free_port
+from tests.support.pipe_repl import ENTER, ESC_ENTER, PipeRepl, make_chat, open_repl
 
 
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
-    port = _free_port()  # nothing listens there: requests to `dead` are refused
-    (tmp_path / "config.yaml").write_text(
+    port = free_port()  # nothing listens there: requests to `dead` are refused
+    return write_config(
+        tmp_path,
         "default_model: echo\n"
         "network: {max_retries: 0, connect_timeout_s: 2}\n"
         "providers:\n"
         "  echo: {kind: echo}\n"
-        f"  dead: {{kind: openai, base_url: 'http://127.0.0.1:{port}/v1'}}\n"
-    )
-    (tmp_path / "models.yaml").write_text(
+        f"  dead: {{kind: openai, base_url: 'http://127.0.0.1:{port}/v1'}}\n",
         "models:\n"
         "  - {name: echo, provider: echo, id: echo, aliases: [e]}\n"
         "  - {name: echo-two, provider: echo, id: echo, options: {temperature: 0.5}}\n"
-        "  - {name: dead, provider: dead, id: nothing-here}\n"
+        "  - {name: dead, provider: dead, id: nothing-here}\n",
     )
-    return tmp_path / "config.yaml"
 
 
-class Session:
-    """A REPL wired to a pipe and a StringIO console."""
-
-    def __init__(self, tmp_path: Path, config_path: Path, pipe) -> None:
-        cfg, _ = config_module.load(str(config_path))
-        runtime = Runtime(cfg, KeyRing(Vault(tmp_path / "vault.enc")))
-        self.chat = Chat(runtime, runtime.model("echo"))
-        self.out = io.StringIO()
-        console = make_console(file=self.out, force_terminal=False, width=100)
-        self.history = tmp_path / "input_history"
-        self.repl = Repl(self.chat, console, history_path=self.history, input=pipe, output=DummyOutput())
-
-    @property
-    def text(self) -> str:
-        return self.out.getvalue()
+def session(tmp_path: Path, config_path: Path) -> AbstractContextManager[PipeRepl]:
+    """A REPL on the echo model, its input history in `tmp_path`."""
+    return open_repl(make_chat(config_path), history_path=tmp_path / "input_history")
 
 
-async def run(tmp_path: Path, config_path: Path, keys: str) -> Session:
-    with create_pipe_input() as pipe:
-        session = Session(tmp_path, config_path, pipe)
-        pipe.send_text(keys)
-        pipe.close()
-        await session.repl.run()
-    return session
+async def run(tmp_path: Path, config_path: Path, keys: str) -> PipeRepl:
+    with session(tmp_path, config_path) as s:
+        return await s.run(keys)
 
 
 async def test_a_message_is_answered_and_kept(tmp_path, config_path):
@@ -146,12 +112,8 @@ async def test_a_failing_turn_does_not_end_the_session(tmp_path, config_path):
 
 
 async def test_model_without_name_opens_a_menu_prefilled(tmp_path, config_path):
-    with create_pipe_input() as pipe:
-        s = Session(tmp_path, config_path, pipe)
-        pipe.send_text("/model" + ENTER)
-        pipe.send_text("echo-two" + ENTER)  # typed after the prefilled "/model "
-        pipe.close()
-        await s.repl.run()
+    with session(tmp_path, config_path) as s:
+        await s.run("/model" + ENTER, "echo-two" + ENTER)  # the name typed after the prefilled "/model "
     assert s.chat.model.name == "echo-two"
 
 
@@ -161,9 +123,8 @@ async def test_ctrl_d_at_an_empty_prompt_exits(tmp_path, config_path):
 
 
 def test_completion_of_commands_and_arguments(tmp_path, config_path):
-    with create_pipe_input() as pipe:
-        s = Session(tmp_path, config_path, pipe)
-    completer = CommandCompleter(s.repl.registry, s.chat)
+    with session(tmp_path, config_path) as s:
+        completer = CommandCompleter(s.repl.registry, s.chat)
 
     def complete(text: str) -> list[str]:
         return [c.text for c in completer.get_completions(Document(text), CompleteEvent())]

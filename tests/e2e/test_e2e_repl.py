@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import yaml
-
+from tests.support.config_files import write_config
 from tests.support.llm_server import Reply, WireAnswer, lorem, stream_reply
 from tests.support.terminal import Terminal
 
@@ -95,10 +94,9 @@ def test_the_vault_password_is_asked_hidden_on_the_first_request_that_needs_it(
     }
     models = {"models": [{"name": "keyed", "provider": "local", "id": "k"},
                          {"name": "echo", "provider": "echo", "id": "echo"}]}
-    (world.root / "config.yaml").write_text(yaml.safe_dump(cfg))
-    (world.root / "models.yaml").write_text(yaml.safe_dump(models))
+    config = write_config(world.root, cfg, models)
     server.default = WireAnswer("unlocked and answered")
-    term = Terminal([*orch_command, "--config", str(world.root / "config.yaml")], orch_env({"TERM": "xterm"}))
+    term = Terminal([*orch_command, "--config", str(config)], orch_env({"TERM": "xterm"}))
     try:
         screen = term.wait_for("keyed>")
         assert "Vault password" not in screen  # not asked at start

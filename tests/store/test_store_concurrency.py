@@ -12,7 +12,7 @@ import pytest
 
 from app.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Waits for "go" on stdin before opening the store, so that both writers also
 # race on creating and migrating a brand-new file.

@@ -8,7 +8,6 @@ stored message is known in advance.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -16,25 +15,15 @@ from pathlib import Path
 import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
 
-from app import config as config_module
 from app.chat import Chat
 from app.commands.results import Confirm, Notice, Table
-from app.keys import KeyRing
-from app.runtime import Runtime
 from app.store import DB_NAME, Store
 from app.ui.completer import CommandCompleter
-from app.ui.repl import Repl
-from app.ui.style import make_console
-from app.vault import Vault
+from tests.support import pipe_repl
+from tests.support.config_files import write_config
+from tests.support.pipe_repl import CTRL_C, CTRL_D, CTRL_U, ENTER, ESC_ENTER, PipeRepl, open_repl, run_repl
 
-ENTER = "\r"
-ESC_ENTER = "\x1b\r"
-CTRL_C = "\x03"
-CTRL_D = "\x04"
-CTRL_U = "\x15"  # emacs: delete from the cursor back to the start of the line
 EMPTY = "this conversation is empty so far"
 
 
@@ -45,11 +34,11 @@ def lines(*typed: str) -> str:
 
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
-    (tmp_path / "config.yaml").write_text("default_model: echo\nproviders:\n  echo: {kind: echo}\n")
-    (tmp_path / "models.yaml").write_text(
-        "models:\n  - {name: echo, provider: echo, id: echo}\n  - {name: parrot, provider: echo, id: echo}\n"
+    return write_config(
+        tmp_path,
+        "default_model: echo\nproviders:\n  echo: {kind: echo}\n",
+        "models:\n  - {name: echo, provider: echo, id: echo}\n  - {name: parrot, provider: echo, id: echo}\n",
     )
-    return tmp_path / "config.yaml"
 
 
 @pytest.fixture
@@ -58,35 +47,12 @@ def db(tmp_path: Path) -> Path:
 
 
 def make_chat(config_path: Path, db: Path | None, model: str = "echo") -> Chat:
-    cfg, _ = config_module.load(str(config_path))
-    runtime = Runtime(cfg, KeyRing(Vault(config_path.parent / "vault.enc")))
-    return Chat(runtime, runtime.model(model), store=Store(db) if db is not None else None)
+    return pipe_repl.make_chat(config_path, model, store=Store(db) if db is not None else None)
 
 
-class Session:
-    """One REPL run: `chat` and `text` (everything the console showed) stay readable after it ended."""
-
-    def __init__(self, chat: Chat, pipe) -> None:
-        self.chat = chat
-        self.out = io.StringIO()
-        console = make_console(file=self.out, force_terminal=False, width=200)
-        self.repl = Repl(chat, console, history_path=None, input=pipe, output=DummyOutput())
-
-    @property
-    def text(self) -> str:
-        return self.out.getvalue()
-
-    def errors(self) -> list[str]:
-        return [line for line in self.text.splitlines() if "internal error" in line or "Traceback" in line]
-
-
-async def run(config_path: Path, db: Path | None, keys: str, model: str = "echo") -> Session:
+async def run(config_path: Path, db: Path | None, keys: str, model: str = "echo") -> PipeRepl:
     """Type `keys` into a fresh REPL over `db`, then Ctrl-D. The REPL closes its store when it ends."""
-    with create_pipe_input() as pipe:
-        session = Session(make_chat(config_path, db, model), pipe)
-        pipe.send_text(keys + CTRL_D)
-        pipe.close()
-        await session.repl.run()
+    session = await run_repl(make_chat(config_path, db, model), keys + CTRL_D, width=200)
     assert session.errors() == [], session.text
     return session
 
@@ -220,9 +186,8 @@ async def test_load_by_id_and_by_title(config_path, db):
 
 async def test_load_completes_titles_and_delete_completes_ids(config_path, db):
     await run(config_path, db, lines("apples are red", "/clear", "bananas are yellow", "/clear", "apricots too"))
-    with create_pipe_input() as pipe:
-        session = Session(make_chat(config_path, db), pipe)
-    completer = CommandCompleter(session.repl.registry, session.chat)
+    with open_repl(make_chat(config_path, db), width=200) as session:
+        completer = CommandCompleter(session.repl.registry, session.chat)
 
     def complete(text: str):
         return list(completer.get_completions(Document(text), CompleteEvent()))
@@ -420,8 +385,8 @@ async def test_delete_asks_first(config_path, db):
 async def test_delete_names_what_it_will_delete(config_path, db):
     await run(config_path, db, lines("keep me", "/clear", "delete me"))
     chat = make_chat(config_path, db)
-    with create_pipe_input() as pipe:
-        registry = Session(chat, pipe).repl.registry
+    with open_repl(chat, width=200) as session:
+        registry = session.repl.registry
     result = await registry.dispatch(chat, "/delete 2")
     assert isinstance(result, Confirm)
     assert result.question == "Delete #2 delete me (2 messages)?"

@@ -12,6 +12,7 @@ from app.errors import KeyMissingError, ProviderError
 from app.providers.base import ChatRequest
 from app.runtime import Runtime
 from app.types import Event, Finish, Message, TextDelta, ThinkingDelta, Usage
+from tests.support import config_files
 from tests.support.chain_world import load_config, make_runtime, write_config
 
 HELLO = [Message("user", "hello there")]
@@ -109,12 +110,13 @@ async def test_a_failure_caught_inside_the_block_is_still_recorded(runtime: Runt
 
 
 async def test_a_missing_key_is_an_error_in_the_record_too(tmp_path: Path) -> None:
-    (tmp_path / "models.yaml").write_text("models:\n  - {name: keyed, provider: keyed, id: k}\n")
-    (tmp_path / "config.yaml").write_text(
+    path = config_files.write_config(
+        tmp_path,
         "default_model: keyed\nproviders:\n"
-        "  keyed: {kind: openai, base_url: 'http://127.0.0.1:9/v1', key: {env: ORCH_TEST_NO_SUCH_KEY}}\n"
+        "  keyed: {kind: openai, base_url: 'http://127.0.0.1:9/v1', key: {env: ORCH_TEST_NO_SUCH_KEY}}\n",
+        "models:\n  - {name: keyed, provider: keyed, id: k}\n",
     )
-    config, _ = load_config(tmp_path / "config.yaml")
+    config, _ = load_config(path)
     runtime = make_runtime(config, tmp_path)
     turn = runtime.answer(runtime.model("keyed"), HELLO)
     with pytest.raises(KeyMissingError):
