@@ -159,7 +159,7 @@ def test_a_locked_vault_without_a_terminal_exits_1(run_orch, vault):
 
 
 def test_a_broken_config_exits_2_with_file_and_line(run_orch, world, write):
-    write(world.cwd / "config.yaml", "default_model: echo\ncolour: red\n")
+    write(world.cwd / ".orch" / "config.yaml", "default_model: echo\ncolour: red\n")
     rc, out, err = run_orch("-m", "echo", "hi")
     assert rc == 2 and out == ""
     assert "config.yaml:2: unknown key 'colour'" in err
@@ -345,7 +345,7 @@ def test_config_check_prints_every_problem_and_exits_2(run_orch, world, write):
         "  - {name: sonnet, provider: antropic, id: claude-sonnet-4-5}\n"
         "  - {name: fast, provider: echo, id: echo, aliases: [echo]}\n",
     )
-    rc, out, err = run_orch("config", "check")
+    rc, out, err = run_orch("--config", "config.yaml", "config", "check")
     assert rc == 2, err
     lines = out.splitlines()
     assert "config.yaml:2: unknown key 'colour'" in lines
@@ -589,7 +589,7 @@ def fake_openai(world, write):
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}/v1"
     write(
-        world.cwd / "config.yaml",
+        world.cwd / ".orch" / "config.yaml",
         "default_model: echo\n"
         "network: {max_retries: 0, timeout_s: 20}\n"
         "providers:\n"
@@ -597,7 +597,7 @@ def fake_openai(world, write):
         f"  local: {{kind: openai, base_url: '{base}', key: {{vault: openai, env: OPENAI_API_KEY}}}}\n",
     )
     write(
-        world.cwd / "models.yaml",
+        world.cwd / ".orch" / "models.yaml",
         "models:\n  - {name: echo, provider: echo, id: echo}\n  - {name: loc, provider: local, id: test-model}\n",
     )
     yield handler
