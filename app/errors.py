@@ -8,7 +8,9 @@
     │   ├── VaultMissingError       no vault.enc yet
     │   ├── VaultLockedError        a password is needed and none can be asked
     │   ├── WrongPasswordError      exit 2
-    │   └── VaultCorruptError       the file was modified or truncated
+    │   ├── VaultCorruptError       the file was modified or truncated
+    │   ├── VaultExistsError        exit 2: `vault init` where a vault already is
+    │   └── VaultWriteError         its folder cannot be written (also an OSError)
     ├── ProviderError               anything a model service answered or failed to answer
     │   ├── AuthError               401 / 403
     │   ├── ModelNotFoundError      404
@@ -142,3 +144,13 @@ class StreamError(ProviderError):
 
 class ChainError(OrchError):
     pass
+
+
+class VaultExistsError(VaultError):
+    """`vault init` where a vault already is: a usage mistake, nothing was changed."""
+
+    exit_code = EXIT_USAGE
+
+
+class VaultWriteError(VaultError, OSError):
+    """The vault's folder cannot be written (read-only, full). Also an OSError, for callers that catch those."""

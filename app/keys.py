@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Literal
 
 from app.config import KeySpec
-from app.errors import KeyMissingError, VaultLockedError
+from app.errors import KeyMissingError, VaultError, VaultLockedError
 from app.vault import Secrets, Vault
 
 KeyStatus = Literal["vault", "env", "none needed", "missing", "locked"]
@@ -70,12 +70,16 @@ class KeyRing:
             spec is not None
             and spec.vault is not None
             and not self.unlocked
-            and self.vault.exists()
+            and self._may_hold_as_far_as_known(spec.vault)
             and not self.env.get(PASSWORD_ENV)
         )
 
     def get(self, provider: str, spec: KeySpec | None) -> str | None:
         """The key for `provider`, or None when it needs none.
+
+        A key whose name a version 2 vault does not list comes from the env
+        var at once, with no password asked. A cancelled password prompt
+        (Ctrl-C, or nothing entered) falls back to the env var when it is set.
 
         Raises:
             KeyMissingError: neither the vault nor the env var has it.
@@ -86,11 +90,11 @@ class KeyRing:
         if spec is None:
             return None
         has_env = bool(spec.env and self.env.get(spec.env))
-        if spec.vault and self.vault.exists():
+        if spec.vault and self._may_hold(spec.vault):
             try:
                 secrets = self._open()
-            except VaultLockedError:
-                # Nobody can be asked (a script, a pipe): the env var still serves.
+            except (VaultLockedError, KeyboardInterrupt, EOFError):
+                # Nobody can be asked (a script, a pipe), or the prompt was cancelled: the env var still serves.
                 if not has_env:
                     raise
             else:
@@ -106,7 +110,7 @@ class KeyRing:
         """Where `get` would find the key, told without asking for a password."""
         if spec is None:
             return "none needed"
-        if spec.vault and self.vault.exists():
+        if spec.vault and self._may_hold_as_far_as_known(spec.vault):
             if self._secrets is None and self.env.get(PASSWORD_ENV) and not self._status_unlock_tried:
                 self._status_unlock_tried = True
                 try:
@@ -122,6 +126,22 @@ class KeyRing:
             return "env"
         return "missing"
 
+    def _may_hold(self, name: str) -> bool:
+        """Could the vault have `name`? Told without a password: a version 2 file lists its names."""
+        if self._secrets is not None and not self._expired():
+            return name in self._secrets
+        if not self.vault.exists():
+            return False
+        names = self.vault.names()
+        return names is None or name in names
+
+    def _may_hold_as_far_as_known(self, name: str) -> bool:
+        """`_may_hold`, where a vault that cannot be read counts as "maybe" (for questions that must not fail)."""
+        try:
+            return self._may_hold(name)
+        except VaultError:
+            return self.vault.exists()
+
     def _open(self) -> Secrets:
         self._expire()
         if self._secrets is None:
@@ -133,15 +153,16 @@ class KeyRing:
                         f"Set {PASSWORD_ENV} or run orch in a terminal.",
                     )
                 password = self.password_source()
+                if not password:
+                    raise VaultLockedError("no vault password was given", f"Set {PASSWORD_ENV} or enter it at the prompt.")
             self.unlock(password)
         self._last_use = self._clock()
         assert self._secrets is not None
         return self._secrets
 
+    def _expired(self) -> bool:
+        return bool(self.idle_lock_s) and self._clock() - self._last_use > self.idle_lock_s  # type: ignore[operator]
+
     def _expire(self) -> None:
-        if (
-            self._secrets is not None
-            and self.idle_lock_s
-            and self._clock() - self._last_use > self.idle_lock_s
-        ):
+        if self._secrets is not None and self._expired():
             self._secrets = None

@@ -105,8 +105,10 @@ def test_discovery_order(world, write, monkeypatch):
     assert discover(None) == defaults
     xdg = write(world.xdg / "orch" / "config.yaml", "{}\n")
     assert discover(None) == xdg
-    local = write(world.cwd / "config.yaml", "{}\n")
-    assert discover(None).resolve() == local.resolve()
+    write(world.cwd / "config.yaml", "{}\n")
+    assert discover(None) == xdg, "a bare ./config.yaml is never read"
+    project = write(world.cwd / ".orch" / "config.yaml", "{}\n")
+    assert discover(None).resolve() == project.resolve()
     from_env = write(world.root / "env.yaml", "{}\n")
     monkeypatch.setenv("ORCH_CONFIG", str(from_env))
     assert discover(None) == from_env
@@ -174,8 +176,12 @@ def test_unknown_keys_at_every_depth(files):
     )
     problems = problems_of(path)
     assert the_problem(problems, "'colour'") == f"{path}:2: unknown key 'colour'"
-    assert the_problem(problems, "'retries'") == f"{path}:5: unknown key 'retries' in network"
-    assert the_problem(problems, "'api_key'") == f"{path}:11: unknown key 'api_key' in providers.openai"
+    assert the_problem(problems, "'retries'") == (
+        f"{path}:5: unknown key 'retries' in network (did you mean 'max_retries'?)"
+    )
+    assert the_problem(problems, "'api_key'") == (
+        f"{path}:11: unknown key 'api_key' in providers.openai (did you mean 'key'?)"
+    )
     assert not any("sk-should-be-in-the-vault" in p for p in problems)
 
 
@@ -273,11 +279,11 @@ def test_every_problem_of_both_files_at_once(files):
     problems = problems_of(path)
     expected = {
         f"{path}:2: unknown key 'colour'",
-        f"{path}:5: unknown key 'api_key' in providers.anthropic",
+        f"{path}:5: unknown key 'api_key' in providers.anthropic (did you mean 'key'?)",
         f"{path}:1: default_model 'sonet' is not in models.yaml (did you mean 'sonnet'?)",
         f"{models_path}:6: model 'sonnet' names unknown provider 'antropic'; did you mean 'anthropic'?",
         f"{models_path}:11: 'echo' is already used by the model at line 2",
-        f"{models_path}:15: unknown key 'temprature' in models.3.options",
+        f"{models_path}:15: unknown key 'temprature' in models.3.options (did you mean 'temperature'?)",
     }
     assert set(problems) == expected
     with pytest.raises(ConfigError) as caught:

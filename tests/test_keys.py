@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.config import KeySpec
@@ -38,6 +40,14 @@ class Clock:
 @pytest.fixture
 def vault(world, make_vault) -> Vault:
     return make_vault(world.vault_path, PASSWORD, {"openai": VAULT_KEY})
+
+
+def as_version_1(vault: Vault) -> Vault:
+    """The same vault written as format version 1, which does not list its names."""
+    document = json.loads(vault.path.read_bytes())
+    del document["names"], document["header_sha256"]
+    vault.path.write_text(json.dumps({**document, "version": 1}))
+    return vault
 
 
 def test_no_spec_needs_no_key(world):
@@ -131,6 +141,7 @@ def test_lock_forgets_at_once(vault):
 
 
 def test_status_never_asks(vault):
+    as_version_1(vault)  # one that cannot tell which names it holds
     asker = Asker()
     ring = KeyRing(vault, password_source=asker, env={})
     assert ring.status(OPENAI) == "locked"
@@ -159,7 +170,7 @@ def test_status_with_a_wrong_env_password_tries_once(vault, monkeypatch):
         return real_unlock(self, password)
 
     monkeypatch.setattr(Vault, "unlock", counting_unlock)
-    ring = KeyRing(vault, env={PASSWORD_ENV: "wrong password"})
+    ring = KeyRing(as_version_1(vault), env={PASSWORD_ENV: "wrong password"})
     statuses = [ring.status(KeySpec(vault=name)) for name in ("openai", "anthropic", "gemini", "groq")]
     assert statuses == ["locked"] * 4
     assert len(tries) == 1
@@ -184,7 +195,7 @@ def test_repr_shows_no_key(vault):
 
 
 def test_a_locked_vault_that_cannot_be_asked_falls_back_to_the_env_var(world, make_vault):
-    make_vault(world.vault_path, "correct horse", {"anthropic": "sk-ant-from-vault"})
+    as_version_1(make_vault(world.vault_path, "correct horse", {"anthropic": "sk-ant-from-vault"}))
     spec = KeySpec(vault="openai", env="OPENAI_API_KEY")
     ring = KeyRing(Vault(world.vault_path), password_source=None, env={"OPENAI_API_KEY": "sk-from-env"})
     assert ring.get("openai", spec) == "sk-from-env"

@@ -66,9 +66,15 @@ def test_file_follows_the_documented_format(vault):
     from cryptography.fernet import Fernet
     from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+    import hashlib
+
     document = json.loads(vault.path.read_bytes())
-    assert set(document) == {"format", "version", "kdf", "check", "token"}
-    assert (document["format"], document["version"]) == ("orch-vault", 1)
+    assert set(document) == {"format", "version", "kdf", "names", "header_sha256", "check", "token"}
+    assert (document["format"], document["version"]) == ("orch-vault", 2)
+    assert document["names"] == ["anthropic", "openai"]
+    covered = {key: document[key] for key in ("format", "version", "kdf", "names")}
+    canonical = json.dumps(covered, sort_keys=True, separators=(",", ":")).encode()
+    assert document["header_sha256"] == hashlib.sha256(canonical).hexdigest()
     kdf = document["kdf"]
     assert kdf["name"] == "argon2id"
     assert (kdf["memory_kib"], kdf["iterations"], kdf["lanes"]) == (1024, 1, 1)
@@ -208,9 +214,9 @@ def test_impossible_kdf_parameters_are_corruption_not_a_crash(vault, kdf):
 
 def test_a_newer_format_version_is_named(vault):
     document = json.loads(vault.path.read_bytes())
-    document["version"] = 2
+    document["version"] = 3
     vault.path.write_text(json.dumps(document))
-    with pytest.raises(VaultError, match="format version 2"):
+    with pytest.raises(VaultError, match="format version 3"):
         vault.unlock(PASSWORD)
 
 

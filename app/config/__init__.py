@@ -1,20 +1,13 @@
 """config.yaml and models.yaml: their schema, where they are found, and their problems at file:line.
 
-    config, sources = load()            # discovered: --config, $ORCH_CONFIG, ./config.yaml, XDG, defaults
+    config, sources = load()            # discovered: --config, $ORCH_CONFIG, ./.orch/config.yaml, XDG, defaults
     result = check(path)                # every problem, each `file:line: what is wrong`
     config.find_model("sonnet")         # a ModelConfig, by name or alias
 """
 
-from app.config._files import (
-    CheckResult,
-    check,
-    defaults_dir,
-    discover,
-    line_for,
-    load,
-    load_with_lines,
-    state_dir,
-)
+from app.config._check import CheckResult, check, load
+from app.config._discovery import defaults_dir, discover, state_dir
+from app.config._yaml import MAX_NODES, line_for, load_with_lines
 from app.config._schema import (
     AnthropicProviderConfig,
     ChainConfig,
@@ -37,6 +30,7 @@ from app.config._schema import (
 )
 
 __all__ = [
+    "MAX_NODES",
     "AnthropicProviderConfig",
     "ChainConfig",
     "CheckResult",

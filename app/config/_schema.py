@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.errors import UsageError
 
@@ -24,8 +24,25 @@ class KeySpec(_Strict):
     env: str | None = None
 
 
+def _http_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("base_url must be an http:// or https:// URL, such as https://api.openai.com/v1")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+def _one_item_list(value: Any) -> Any:
+    """A lone string where a list of strings is expected (`-o stop=END`) is a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
 class _HttpProvider(_Strict):
-    base_url: str
+    base_url: HttpUrl
     key: KeySpec | None = None
     headers: dict[str, str] = {}
 
@@ -36,12 +53,12 @@ class OpenAIProviderConfig(_HttpProvider):
 
 class AnthropicProviderConfig(_HttpProvider):
     kind: Literal["anthropic"]
-    base_url: str = "https://api.anthropic.com"
+    base_url: HttpUrl = "https://api.anthropic.com"
 
 
 class GeminiProviderConfig(_HttpProvider):
     kind: Literal["gemini"]
-    base_url: str = "https://generativelanguage.googleapis.com"
+    base_url: HttpUrl = "https://generativelanguage.googleapis.com"
 
 
 class EchoProviderConfig(_Strict):
@@ -64,10 +81,10 @@ class ModelOptions(_Strict):
     top_p: float | None = Field(default=None, ge=0, le=1)
     top_k: int | None = Field(default=None, gt=0)
     seed: int | None = None
-    stop: list[str] | None = None
+    stop: Annotated[list[str] | None, BeforeValidator(_one_item_list)] = None
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
     thinking_budget: int | None = Field(default=None, ge=0)
 
     def merged(self, overrides: Mapping[str, Any]) -> ModelOptions:

@@ -131,7 +131,7 @@ def test_a_locked_vault_without_a_terminal_exits_1(run_orch, vault):
 
 
 def test_a_broken_config_exits_2_with_file_and_line(run_orch, world):
-    write_config(world.cwd, "default_model: echo\ncolour: red\n")
+    write_config(world.cwd / ".orch", "default_model: echo\ncolour: red\n")
     rc, out, err = run_orch("-m", "echo", "hi")
     assert rc == 2 and out == ""
     assert "config.yaml:2: unknown key 'colour'" in err

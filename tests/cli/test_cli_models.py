@@ -95,7 +95,7 @@ def test_config_check_prints_every_problem_and_exits_2(run_orch, world):
         "  - {name: fast, provider: echo, id: echo, aliases: [echo]}\n",
     )
     models = config.with_name("models.yaml")
-    rc, out, err = run_orch("config", "check")
+    rc, out, err = run_orch("--config", "config.yaml", "config", "check")
     assert rc == 2, err
     lines = out.splitlines()
     assert "config.yaml:2: unknown key 'colour'" in lines

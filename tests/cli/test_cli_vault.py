@@ -226,7 +226,7 @@ def fake_openai(world, llm_server: LLMServer) -> LLMServer:
     llm_server.default = pong_to_the_right_key
     base = llm_server.base_url("openai")
     write_config(
-        world.cwd,
+        world.cwd / ".orch",
         "default_model: echo\n"
         "network: {max_retries: 0, timeout_s: 20}\n"
         "providers:\n"
