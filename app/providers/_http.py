@@ -9,6 +9,7 @@ HTTP layer reports into the error tree (`app.providers.errors`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 
 from app.http import HttpFailure, RetryPolicy, post_sse
+from app.text import visible
 from app.providers.errors import provider_error, retry_delay_s
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     HttpProviderConfig = OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig
 
 _DETAIL_LIMIT = 400
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,31 @@ class Endpoint:
         return f"{url.scheme}://{host}{port}"
 
     def scrub(self, text: str) -> str:
-        """`text` on one line, shortened, with the key (if echoed back) masked."""
-        text = " ".join(text.split())
+        """`text` on one line, shortened, with the key (if echoed back) masked and control characters shown."""
+        text = visible(" ".join(text.split()))
         if self.secret and len(self.secret) >= 8:
             text = text.replace(self.secret, "[key]")
         return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
+
+
+def well_formed(value: Any) -> Any:
+    """`value` (a JSON body) with every lone surrogate in its strings replaced by U+FFFD.
+
+    Text decoded with `surrogateescape` (argv, a file of undecodable bytes)
+    holds lone surrogates, which UTF-8 cannot encode: sent as they are, the
+    request would fail before it left.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _SURROGATE.sub("\ufffd", value)
+        return value
+    if isinstance(value, dict):
+        return {well_formed(k): well_formed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [well_formed(v) for v in value]
+    return value
 
 
 class HttpProvider:
@@ -129,7 +152,7 @@ class HttpProvider:
             self.client,
             endpoint.url,
             headers=headers,
-            body=self.request_body(request),
+            body=well_formed(self.request_body(request)),
             parser=parser,
             policy=self._policy,
             retry_delay=retry_delay_s,

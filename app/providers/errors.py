@@ -181,6 +181,11 @@ def malformed_chunk(endpoint: Endpoint, data: str) -> errors.StreamError:
     return errors.StreamError(f"{endpoint.provider} sent a malformed chunk: {endpoint.scrub(data)[:120]!r}")
 
 
+def unreadable_chunk(endpoint: Endpoint, what: str) -> errors.StreamError:
+    """A chunk that is JSON but of a shape that cannot be an answer (`what` says which part)."""
+    return errors.StreamError(f"{endpoint.provider} sent a chunk orch could not read ({what})")
+
+
 # --- HTTP failures ------------------------------------------------------------------------
 
 
