@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from app.http import HttpFailure, RetryPolicy, post_sse
+from app.http import FailureKind, HttpFailure, RetryPolicy, post_sse
+from app.providers.base import Finish, TextDelta
 from app.text import visible
-from app.providers.errors import provider_error, retry_delay_s
+from app.providers.errors import cut_line, provider_error, retry_delay_s
 
 if TYPE_CHECKING:
     from app.config import AnthropicProviderConfig, GeminiProviderConfig, KeySpec, OpenAIProviderConfig
@@ -162,4 +163,8 @@ class HttpProvider:
                 async for event in events:
                     yield event
         except HttpFailure as failure:
-            raise provider_error(endpoint, failure) from failure
+            if failure.kind is not FailureKind.TOO_LARGE:
+                raise provider_error(endpoint, failure) from failure
+            # Kept, as an answer the provider cut short: what came within the limit, and a line saying so.
+            for event in (*parser.usage(), TextDelta(cut_line(failure.size_limit)), Finish("length")):
+                yield event

@@ -209,6 +209,9 @@ _MESSAGES: dict[FailureKind, _Says] = {
     FailureKind.CONNECT_FAILED: _Says(
         errors.ConnectError, "cannot connect to {where}: {reason} ({tries})", _CONNECT_HINT
     ),
+    FailureKind.TLS: _Says(
+        errors.ConnectError, "cannot connect to {where}: the TLS handshake failed ({reason})", "{tls_hint}"
+    ),
     FailureKind.CONNECT_TIMEOUT: _Says(
         errors.TimeoutError, "connecting to {where} timed out (connect timeout, {tries})", _CONNECT_HINT
     ),
@@ -243,6 +246,11 @@ _MESSAGES: dict[FailureKind, _Says] = {
         errors.ConnectError, "providers.{name} has an invalid base_url ({reason})", "Fix it in config.yaml."
     ),
     FailureKind.UNREADABLE_CHUNK: _Says(errors.StreamError, "{name} sent a chunk orch could not read ({reason})"),
+    FailureKind.TOO_LARGE: _Says(
+        errors.StreamError,
+        "{name}'s answer passed network.max_answer_mb",
+        "Raise network.max_answer_mb in config.yaml if answers this large are expected.",
+    ),
     FailureKind.NOT_JSON_NOR_SSE: _Says(
         errors.StreamError, "{name} answered with something that is neither JSON nor SSE: {shown!r}"
     ),
@@ -282,7 +290,20 @@ def _fields(endpoint: Endpoint, failure: HttpFailure) -> dict[str, str]:
         "when": "mid-answer" if failure.started else "before answering",
         "shown": endpoint.scrub(failure.body.decode("utf-8", errors="replace"))[:120],
         "connect_hint": _connect_hint(url) if url else "",
+        "tls_hint": _tls_hint(name, failure.reason),
     }
+
+
+def _tls_hint(name: str, reason: str) -> str:
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        return "The server's certificate is not trusted (SSL_CERT_FILE names the CA bundle to use)."
+    return f"The server probably speaks plain http: check the scheme of providers.{name}.base_url (http://, not https://)."
+
+
+def cut_line(size_limit: int | None) -> str:
+    """The line that ends an answer cut at the size limit."""
+    limit = f" ({size_limit / 1024 / 1024:g} MB)" if size_limit else ""
+    return f"\n\n[orch: the answer passed network.max_answer_mb{limit} and was cut here]\n"
 
 
 def _connect_hint(url: httpx.URL) -> str:
