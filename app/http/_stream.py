@@ -233,7 +233,7 @@ def _understood(url: str, feed: Callable[..., Iterable[E]], *args: Any) -> Itera
     """`feed(*args)`, with a JSON shape the parser did not expect turned into a failure."""
     try:
         return feed(*args)
-    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         raise HttpFailure(FailureKind.UNREADABLE_CHUNK, url, reason=reason, started=True) from exc
 
@@ -242,7 +242,7 @@ def _feed_body(url: str, parser: WireParser[E], raw: bytes) -> Iterable[E]:
     """A whole (non-SSE) body: JSON, or SSE sent under the wrong content type."""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         if raw.lstrip().startswith((b"data:", b"event:", b":")):
             relabelled = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=raw)
             return [event for sse in EventSource(relabelled).iter_sse() for event in parser.feed_sse(sse)]

@@ -47,6 +47,15 @@ _ERROR_STATUS = {
 }
 
 
+# Delta and block types that carry what is shown: the field holding it, and the event it becomes.
+_PIECES: dict[str, tuple[str, type[TextDelta] | type[ThinkingDelta]]] = {
+    "text_delta": ("text", TextDelta),
+    "thinking_delta": ("thinking", ThinkingDelta),
+    "text": ("text", TextDelta),
+    "thinking": ("thinking", ThinkingDelta),
+}
+
+
 def messages_body(request: ChatRequest) -> dict[str, Any]:
     """The JSON body of a streaming Messages request.
 
@@ -95,9 +104,9 @@ class MessagesParser(AnswerParser):
             raise errors.StreamError(f"{self._endpoint.provider} sent an event that is not a JSON object")
         kind = data.get("type") or event.event
         if kind == "content_block_delta":
-            return self._delta(data.get("delta"))
+            return self._piece(data.get("delta"))
         if kind == "content_block_start":
-            return self._block(data.get("content_block"))
+            return self._piece(data.get("content_block"))
         if kind == "message_start":
             self._take_usage(field(data.get("message"), "usage"))
         elif kind == "message_delta":
@@ -114,28 +123,24 @@ class MessagesParser(AnswerParser):
             raise in_band_error(self._endpoint, body, _ERROR_STATUS)
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):
             raise errors.StreamError(f"{self._endpoint.provider} answered JSON that is not a message")
-        events = [event for block in body["content"] for event in self._block(block)]
+        events = [event for block in body["content"] for event in self._piece(block)]
         self._take_finish(body.get("stop_reason"))
         self._take_usage(body.get("usage"))
         self._complete = True
         return events
 
-    def _delta(self, delta: Any) -> list[Event]:
-        kind = field(delta, "type")
-        if kind == "text_delta":
-            return [TextDelta(text)] if (text := self._text(delta, "text")) else []
-        if kind == "thinking_delta":
-            return [ThinkingDelta(text)] if (text := self._text(delta, "thinking")) else []
-        return []  # signature_delta, input_json_delta, citations, and what comes next
+    def _piece(self, holder: Any) -> list[Event]:
+        """The text or thinking of a delta (streaming) or a block (its starting content, whole in JSON).
 
-    def _block(self, block: Any) -> list[Event]:
-        """A block's own starting content (usually empty while streaming, whole in JSON)."""
-        kind = field(block, "type")
-        if kind == "text":
-            return [TextDelta(text)] if (text := self._text(block, "text")) else []
-        if kind == "thinking":
-            return [ThinkingDelta(text)] if (text := self._text(block, "thinking")) else []
-        return []
+        Other kinds (signature_delta, input_json_delta, tool use, citations,
+        and what comes next) give nothing.
+        """
+        kind = field(holder, "type")
+        name, event = _PIECES.get(kind, (None, None)) if isinstance(kind, str) else (None, None)
+        if name is None or event is None:
+            return []
+        text = self._text(holder, name)
+        return [event(text)] if text else []
 
     def _text(self, holder: dict[str, Any], name: str) -> str:
         """The text under `name`; a value that is not text is a broken stream, not a crash."""

@@ -2,15 +2,15 @@
 
 The HTTP layer says what failed as data (`app.http.HttpFailure`); this
 module chooses the words. It reads the error bodies of OpenAI, Anthropic,
-Gemini, OpenRouter and smaller servers, names the provider, and writes the
-hint (the key to set, the server to start, the setting to raise). Every
-message quoting a server goes through `Endpoint.scrub`, so a key the server
-echoes back is masked.
+Gemini, OpenRouter and smaller servers (`_error_bodies`), names the
+provider, and writes the hint (the key to set, the server to start, the
+setting to raise). Every message quoting a server goes through
+`Endpoint.scrub`, so a key the server echoes back is masked and control
+characters are made visible.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -18,74 +18,27 @@ import httpx
 
 from app import errors
 from app.http import FailureKind, HttpFailure
+from app.providers._error_bodies import error_detail, provider_detail, retry_delay_s
 
 if TYPE_CHECKING:
     from app.providers._http import Endpoint
 
+__all__ = [
+    "cut_line",
+    "error_class",
+    "error_detail",
+    "error_for_status",
+    "in_band_error",
+    "malformed_chunk",
+    "provider_detail",
+    "provider_error",
+    "retry_delay_s",
+    "unreadable_chunk",
+]
+
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _OLLAMA_PORT = 11434
 _BASE_URL_HINT = "Check the base_url of providers.{name} in config.yaml."
-
-
-# --- error bodies ---------------------------------------------------------------------------
-
-
-def provider_detail(body: bytes, content_type: str = "") -> tuple[str, float | None]:
-    """The message (and any retry delay, in seconds) in an error response's body.
-
-    A body that is not JSON is quoted as text, unless it is an HTML page.
-    """
-    text = body.decode("utf-8", errors="replace").strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
-        if "html" in content_type.lower() or text.startswith("<"):
-            return "", None
-        return text, None
-    message, delay = error_detail(data)
-    return message or text, delay
-
-
-def retry_delay_s(body: bytes) -> float | None:
-    """The wait an error body asks for (Gemini's `retryDelay`): the retry loop's `retry_delay` hook."""
-    return provider_detail(body)[1]
-
-
-def error_detail(data: Any) -> tuple[str, float | None]:
-    """The message (and any retry delay) in a parsed error of a known shape.
-
-    Shapes: OpenAI `{"error": {"message"}}`, Anthropic `{"type": "error",
-    "error": {"type", "message"}}`, Gemini `{"error": {"code", "message",
-    "status", "details"}}` (possibly inside a list), OpenRouter `{"error":
-    {"message", "metadata": {"raw"}}}` (raw preferred), and the plain
-    `{"error": "..."}` / `{"message"}` / `{"detail"}` of smaller servers.
-    """
-    if isinstance(data, list) and data:
-        data = data[0]
-    if not isinstance(data, dict):
-        return "", None
-    err = data.get("error", data)
-    if isinstance(err, str):
-        return err, None
-    if not isinstance(err, dict):
-        return "", None
-    metadata = err.get("metadata")
-    raw = metadata.get("raw") if isinstance(metadata, dict) else None
-    message = raw if isinstance(raw, str) and raw.strip() else err.get("message") or err.get("detail")
-    if message is not None and not isinstance(message, str):
-        message = json.dumps(message)
-    return message or "", _gemini_retry_delay(err.get("details"))
-
-
-def _gemini_retry_delay(details: Any) -> float | None:
-    for item in details if isinstance(details, list) else ():
-        delay = item.get("retryDelay") if isinstance(item, dict) else None
-        if isinstance(delay, str) and delay.endswith("s"):
-            try:
-                return max(0.0, float(delay[:-1]))
-            except ValueError:
-                return None
-    return None
 
 
 # --- statuses and in-band errors ------------------------------------------------------------
