@@ -46,9 +46,11 @@ def parse_variables(pairs: Sequence[str]) -> dict[str, str]:
 
 def _read_input(argument: str | None) -> str:
     """The argument, with stdin appended when stdin is piped (or stdin alone)."""
+    from app.cli._parse import read_stdin
+
     piped = ""
     if not sys.stdin.isatty():
-        piped = sys.stdin.read().rstrip("\n")
+        piped = read_stdin().rstrip("\n")
     if argument and piped:
         return f"{argument}\n\n{piped}"
     return argument or piped

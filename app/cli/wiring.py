@@ -38,6 +38,7 @@ class Invocation:
         resume_latest: `-c` / `--continue`.
         resume: `--resume ID`.
         no_save: `--no-save`: the conversation is not stored.
+        sanitize: `--sanitize`: a piped answer has its control characters made visible.
         prompt: the one-shot prompt (stdin appended); empty for the REPL.
     """
 
@@ -50,6 +51,7 @@ class Invocation:
     resume_latest: bool = False
     resume: str | None = None
     no_save: bool = False
+    sanitize: bool = False
     prompt: str = ""
 
     @property
