@@ -90,7 +90,6 @@ def _repl(wiring: Wiring) -> int:
     from app.ui.repl import run_repl
 
     chat, resumed = wiring.chat(interactive=True)
-    home = wiring.home
-    home.mkdir(parents=True, exist_ok=True)
+    history_path = wiring.input_history()
     lines = greeting(chat) + ([resumed] if resumed else [])  # after resuming: it names the model the prompt shows
-    return run_repl(chat, history_path=home / "input_history", vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)
+    return run_repl(chat, history_path=history_path, vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)

@@ -53,8 +53,8 @@ def _auth_hint(endpoint: Endpoint) -> str:
     if spec is None or (spec.vault is None and spec.env is None):
         return f"Give providers.{name} a key in config.yaml (key: {{vault: {name}}}), then run `orch vault set {name}`."
     if spec.vault:
-        return f"Fix it with `orch vault set {spec.vault}`" + (f" (or set {spec.env})." if spec.env else ".")
-    return f"Fix it by setting {spec.env}."
+        return f"Fix it with `orch vault set {spec.vault}`" + (f" (or `export {spec.env}=…`)." if spec.env else ".")
+    return f"Fix it with `export {spec.env}=…`."
 
 
 _CLASS_BY_STATUS: dict[int, type[errors.ProviderError]] = {
