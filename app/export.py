@@ -36,13 +36,21 @@ def export_json(store: Store, conversation_id: int) -> dict[str, Any]:
 
 
 def to_markdown(conversation: Conversation, messages: Sequence[StoredMessage]) -> str:
-    """A title, one section per message (role, model, partial-answer notes), then the usage."""
+    """A title, the settings (role, options) and system prompt, one section per message
+    (role, model, partial-answer notes), then the usage."""
     started = f"{conversation.created:%Y-%m-%d %H:%M} UTC"
     lines = [
         f"# {conversation.title or f'Conversation {conversation.id}'}",
         "",
         f"*{conversation.model} · started {started} · {len(messages)} messages*",
     ]
+    settings = ([f"role {conversation.role}"] if conversation.role else []) + [
+        f"{key}={value}" for key, value in conversation.options.items()
+    ]
+    if settings:
+        lines += ["", f"*{' · '.join(settings)}*"]
+    if conversation.system:
+        lines += ["", "## System prompt", "", conversation.system.rstrip("\n")]
     for message in messages:
         heading = _ROLE_HEADINGS[message.role]
         if message.role == "assistant" and message.model:
@@ -73,6 +81,9 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> di
             "model": conversation.model,
             "created": conversation.created.isoformat(),
             "updated": conversation.updated.isoformat(),
+            "system": conversation.system,
+            "options": dict(conversation.options),
+            "role": conversation.role,
         },
         "messages": [
             {

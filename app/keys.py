@@ -102,8 +102,9 @@ class KeyRing:
                     return secrets[spec.vault]
         if has_env:
             return self.env[spec.env]
-        fixes = [f"`orch vault set {spec.vault}`"] if spec.vault else []
-        fixes += [f"set {spec.env}"] if spec.env else []
+        setup = "" if self.vault.exists() else "`orch vault init`, then "
+        fixes = [f"{setup}`orch vault set {spec.vault}`"] if spec.vault else []
+        fixes += [f"`export {spec.env}=…`"] if spec.env else []
         raise KeyMissingError(f"no API key for {provider}", f"Fix it with {' or '.join(fixes)}." if fixes else None)
 
     def status(self, spec: KeySpec | None) -> KeyStatus:

@@ -214,6 +214,7 @@ class Turn:
             status=status,
             finish_reason=answer.finish_reason,
             input_tokens=answer.input_tokens,
+            cached_tokens=answer.cached_tokens,
             output_tokens=answer.output_tokens,
             cost=cost,
             seconds=time.monotonic() - self._started,

@@ -58,8 +58,11 @@ class ThinkingDelta:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Tokens as the provider counted them; `cached_tokens` are those of the input read from its cache."""
+
     input_tokens: int | None = None
     output_tokens: int | None = None
+    cached_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

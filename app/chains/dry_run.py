@@ -63,5 +63,10 @@ def describe_dry_run(plan: ChainPlan, steps: Sequence[DryStep]) -> str:
             if step.system:
                 out.append("     system: " + step.system.strip().replace("\n", "\n             "))
             out.append("     prompt: " + step.prompt.strip().replace("\n", "\n             "))
-    out.append(f"\noutput: {' + '.join(plan.output)}")
+    out.append(f"\noutput: {describe_output(plan.output)}")
     return "\n".join(out)
+
+
+def describe_output(output: Sequence[str]) -> str:
+    """A chain's `output:` as it is read: the first non-empty of the steps named (`rewrite, else draft`)."""
+    return ", else ".join(output)

@@ -74,7 +74,7 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
     joins the prompt and the `-o` pairs are read (a subcommand reads stdin itself)."""
     prompt = " ".join(getattr(args, "prompt", None) or ())
     if default_command and not sys.stdin.isatty():
-        piped = sys.stdin.read()
+        piped = read_stdin()
         if piped.strip():
             prompt = f"{prompt}\n\n{piped}" if prompt else piped
     return Invocation(
@@ -87,8 +87,18 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
         resume_latest=bool(args.resume_latest),
         resume=args.resume,
         no_save=bool(args.no_save),
+        sanitize=bool(args.sanitize),
         prompt=prompt,
     )
+
+
+def read_stdin() -> str:
+    """All of stdin as text. Bytes that are not UTF-8 (a binary file piped in) become U+FFFD:
+    the prompt is sent to a model, which could do nothing with them, and nothing fails on them."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text stream with no bytes under it (a test's StringIO)
+        return sys.stdin.read()
+    return buffer.read().decode("utf-8", errors="replace")
 
 
 def parse_options(pairs: Sequence[str]) -> Mapping[str, Any]:

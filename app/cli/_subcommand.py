@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from app.cli._options import global_parser
+from app.errors import UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -40,8 +41,9 @@ class Action(NamedTuple):
 
 
 def add_actions(parser: argparse.ArgumentParser, actions: Mapping[str, Action]) -> None:
-    """An ACTION argument choosing among `actions`; each action takes the global options too."""
-    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    """An ACTION argument choosing among `actions`; each action takes the global options too.
+    With none given, the subcommand lists them (see `with_actions`) rather than argparse erring."""
+    sub = parser.add_subparsers(dest="action", required=False, metavar="ACTION")
     for name, action in actions.items():
         action_parser = sub.add_parser(name, help=action.help, parents=[global_parser(defaults=False)])
         for argument in action.arguments:
@@ -50,10 +52,14 @@ def add_actions(parser: argparse.ArgumentParser, actions: Mapping[str, Action]) 
 
 def with_actions(name: str, about: str, actions: Mapping[str, Action]) -> Subcommand:
     """A subcommand whose first word is one of `actions`; its help lists them after `about`."""
-    listed = " | ".join(" ".join((word, *(a.upper() for a in action.arguments))) for word, action in actions.items())
-    return Subcommand(
-        name,
-        f"{about}: {listed}",
-        lambda parser: add_actions(parser, actions),
-        lambda args, wiring: actions[args.action].run(args, wiring),
-    )
+    usages = {word: " ".join((word, *(a.upper() for a in action.arguments))) for word, action in actions.items()}
+
+    def run(args: argparse.Namespace, wiring: Wiring) -> int:
+        action = getattr(args, "action", None)
+        if action is None:
+            width = max(map(len, usages.values()))
+            listed = "\n".join(f"  orch {name} {usages[w]:<{width}}  {a.help}" for w, a in actions.items())
+            raise UsageError(f"orch {name} needs an action:", listed)
+        return actions[action].run(args, wiring)
+
+    return Subcommand(name, f"{about}: {' | '.join(usages.values())}", lambda parser: add_actions(parser, actions), run)

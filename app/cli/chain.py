@@ -46,9 +46,11 @@ def parse_variables(pairs: Sequence[str]) -> dict[str, str]:
 
 def _read_input(argument: str | None) -> str:
     """The argument, with stdin appended when stdin is piped (or stdin alone)."""
+    from app.cli._parse import read_stdin
+
     piped = ""
     if not sys.stdin.isatty():
-        piped = sys.stdin.read().rstrip("\n")
+        piped = read_stdin().rstrip("\n")
     if argument and piped:
         return f"{argument}\n\n{piped}"
     return argument or piped
@@ -59,6 +61,8 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
     from app.chains import plan_chain
 
     config, sources = wiring.config()
+    if args.name is None:
+        raise _which_chain(config.chains)
     plan = plan_chain(config, args.name, sources)
     words = list(args.vars or [])
     argument = args.input
@@ -131,8 +135,14 @@ def _print_output(ui: UIConfig, run: ChainRun, *, no_color: bool) -> None:
     print(summary, file=sys.stderr)
 
 
+def _which_chain(chains: Mapping[str, object]) -> UsageError:
+    if not chains:
+        return UsageError("there are no chains in config.yaml", "Declare one under `chains:` (see `orch config path`).")
+    return UsageError(f"which chain? There are: {', '.join(chains)}", 'Run one: orch chain NAME "input" (with --dry-run: its steps, calling no model).')
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", help="chain name from config.yaml")
+    parser.add_argument("name", nargs="?", help="chain name from config.yaml")
     parser.add_argument("input", nargs="?", help="chain input (default: stdin)")
     parser.add_argument("vars", nargs="*", metavar="KEY=VALUE", help="template variables")
     parser.add_argument("--dry-run", action="store_true", help="show rendered prompts and order; call no model")

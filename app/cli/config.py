@@ -1,16 +1,22 @@
-"""`orch config check`: every problem in config.yaml, models.yaml and the chains, with file:line."""
+"""`orch config check | init | path`: validate the configuration, start one's own from the shipped
+files, and say which files are in use."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cli._subcommand import Action, with_actions
-from app.errors import EXIT_OK, EXIT_USAGE
+from app.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     import argparse
 
     from app.cli.wiring import Wiring
+
+_FILES = ("config.yaml", "models.yaml")
 
 
 def check(args: argparse.Namespace, wiring: Wiring) -> int:
@@ -36,8 +42,50 @@ def check(args: argparse.Namespace, wiring: Wiring) -> int:
     return EXIT_OK
 
 
+def user_config_dir() -> Path:
+    """Where a user's own config.yaml and models.yaml go: `$XDG_CONFIG_HOME/orch` (else ~/.config/orch)."""
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "orch"
+
+
+def init(args: argparse.Namespace, wiring: Wiring) -> int:
+    """Copy the shipped config.yaml and models.yaml to the user config dir; never overwrite either."""
+    from app.config import defaults_dir
+
+    target = user_config_dir()
+    there = [target / name for name in _FILES if (target / name).exists()]
+    if there:
+        raise UsageError(f"{there[0]} already exists; nothing was copied",
+                         "Edit it, or move it aside and run `orch config init` again.")  # fmt: skip
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in _FILES:
+            shutil.copyfile(defaults_dir() / name, target / name)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {target}: {exc.strerror or exc}") from None
+    for name in _FILES:
+        print(f"wrote {target / name}")
+    print("orch reads them from now on; `orch config check` validates them.")
+    return EXIT_OK
+
+
+def path(args: argparse.Namespace, wiring: Wiring) -> int:
+    """Which config.yaml and models.yaml are in use, and where state lives."""
+    from app import config as config_module
+
+    config_path = config_module.discover(wiring.invocation.config_path)
+    sources = config_module.check(config_path).sources
+    shipped = config_path.resolve() == (config_module.defaults_dir() / "config.yaml").resolve()
+    home = wiring.home
+    print(f"config: {sources.config}" + (" (the shipped defaults; `orch config init` copies them)" if shipped else ""))
+    print(f"models: {sources.models}")
+    print(f"home:   {home} (history.db, vault.enc, input_history)")
+    return EXIT_OK
+
+
 ACTIONS = {
     "check": Action("validate config.yaml, models.yaml and chains", check),
+    "init": Action("copy the shipped config.yaml and models.yaml to your config dir", init),
+    "path": Action("which config.yaml and models.yaml are in use, and where state lives", path),
 }
 
 COMMAND = with_actions("config", "the configuration", ACTIONS)

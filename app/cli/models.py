@@ -1,7 +1,12 @@
-"""`orch models`: the models with their provider, remote id, key status and price."""
+"""`orch models`: the models with their provider, remote id, key status and price.
+
+On a terminal, a table; to a pipe, one tab-separated line per model (no
+header, no padding, never wrapped), then the notes.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from app.cli._subcommand import Subcommand
@@ -12,17 +17,16 @@ if TYPE_CHECKING:
 
     from app.cli.wiring import Wiring
 
+_COLUMNS = ("model", "provider", "id", "key", "price in/out per 1M")
+_STYLES = {"missing": "dim", "locked": "yellow"}
+
 
 def run(args: argparse.Namespace, wiring: Wiring) -> int:
-    from rich.table import Table
-
     from app.ui.style import make_console
 
     config, sources = wiring.config()
     keys = wiring.key_ring(config, can_ask=False)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("model", "provider", "id", "key", "price in/out per 1M"):
-        table.add_column(column)
+    rows: list[tuple[list[str], str]] = []
     missing: dict[str, str] = {}
     locked = found = False
     for model in config.models:
@@ -30,27 +34,35 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
         status = keys.status(spec)
         found = found or status in ("vault", "env")
         if status == "missing" and spec:
-            missing[model.provider] = f"orch vault set {spec.vault}" if spec.vault else f"set {spec.env}"
+            missing[model.provider] = f"orch vault set {spec.vault}" if spec.vault else f"export {spec.env}=…"
         locked = locked or status == "locked"
         names = model.name + (f" ({', '.join(model.aliases)})" if model.aliases else "")
         if model.name == config.default_model or config.default_model in model.aliases:
             names += " *"
         price = f"${model.pricing.input:g} / ${model.pricing.output:g}" if model.pricing else ""
-        style = {"missing": "dim", "locked": "yellow"}.get(status, "")
-        table.add_row(names, model.provider, model.id, status, price, style=style)
+        rows.append(([names, model.provider, model.id, status, price], status))
     console = make_console()
-    if not console.is_terminal:
-        # A pipe has no width to fit: cutting ids short ("claude-sonnet-4…") would lose data.
-        unbounded = console.options.update_width(10_000)
-        console.width = max(console.width, console.measure(table, options=unbounded).maximum)
-    console.print(table)
-    console.print(f"* default model · config: {sources.config}", style="dim", highlight=False)
+    if console.is_terminal:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in _COLUMNS:
+            table.add_column(column)
+        for cells, status in rows:
+            table.add_row(*cells, style=_STYLES.get(status, ""))
+        console.print(table)
+    else:
+        sys.stdout.write("".join("\t".join(cells) + "\n" for cells, _ in rows))
+        sys.stdout.flush()
+    notes = [f"* default model · config: {sources.config}"]
     if locked:
-        console.print("Keys in the vault are shown once it is unlocked (set ORCH_VAULT_PASSWORD).", highlight=False)
+        notes.append("Keys in the vault are shown once it is unlocked (set ORCH_VAULT_PASSWORD).")
     if missing and not (found or locked):
         setup = "" if keys.vault.exists() else "`orch vault init`, then "
         example = next(iter(missing.values()))
-        console.print(f"No keys yet. Add one: {setup}`{example}` (or set the provider's env var).", highlight=False)
+        notes.append(f"No keys yet. Add one: {setup}`{example}` (or set the provider's env var).")
+    for i, note in enumerate(notes):
+        console.print(note, style="dim" if i == 0 else None, highlight=False, markup=False, soft_wrap=True)
     return EXIT_OK
 
 

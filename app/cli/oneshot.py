@@ -3,12 +3,16 @@
 A one-shot answer is a turn of a conversation like any other: it is saved in
 history (unless `--no-save`), and `-c` / `--resume ID` add it to a stored
 conversation. stdout gets the answer only; on a terminal it is rendered as
-markdown while it arrives, to a pipe it is the model's text as it comes.
+markdown while it arrives, to a pipe it is the model's text as it comes
+(with its control characters made visible under `--sanitize`). An answer the
+provider cut short (`max_tokens`, a content filter, a refusal) still exits 0,
+and one line on stderr says so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -18,6 +22,7 @@ from app.errors import EXIT_OK, ProviderError, UsageError
 if TYPE_CHECKING:
     from app.chat import Chat
     from app.cli.wiring import Wiring
+    from app.types import AnswerRecord
 
 View = Callable[["Chat"], Awaitable[None]]
 
@@ -45,7 +50,9 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
     chat, _ = wiring.chat()
     chat.runtime.prepare([chat.model])  # the key (and the vault password) before the question is stored
     chat.add_user_message(prompt)
-    view: View = show_on_terminal if sys.stdout.isatty() else write_plain
+    view: View = show_on_terminal
+    if not sys.stdout.isatty():
+        view = functools.partial(write_plain, sanitize=wiring.invocation.sanitize)
     try:
         asyncio.run(_answer(chat, view))
     except ProviderError as exc:
@@ -53,7 +60,22 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
         if last is not None and last.role == "assistant" and last.status == "error":  # its partial answer
             exc.hint = f"{exc.hint} {PARTIAL_KEPT}" if exc.hint else PARTIAL_KEPT
         raise
+    last = chat.messages[-1] if chat.messages else None
+    if last is not None and last.record is not None:
+        note = cut_short_note(last.record)
+        if note:
+            print(f"orch: {note}", file=sys.stderr)
     return EXIT_OK
+
+
+def cut_short_note(record: AnswerRecord) -> str | None:
+    """The line that says an answer was cut short by the provider, or None when it was not."""
+    reason = f" ({record.finish_reason})" if record.finish_reason else ""
+    if record.status == "truncated":
+        return f"the answer was cut short by the provider{reason}"
+    if record.status == "refused":
+        return f"the provider refused the answer{reason}"
+    return None
 
 
 async def _answer(chat: Chat, view: View) -> None:
@@ -68,7 +90,6 @@ def _repl(wiring: Wiring) -> int:
     from app.ui.repl import run_repl
 
     chat, resumed = wiring.chat(interactive=True)
-    home = wiring.home
-    home.mkdir(parents=True, exist_ok=True)
+    history_path = wiring.input_history()
     lines = greeting(chat) + ([resumed] if resumed else [])  # after resuming: it names the model the prompt shows
-    return run_repl(chat, history_path=home / "input_history", vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)
+    return run_repl(chat, history_path=history_path, vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.cli._subcommand import Action, with_actions
-from app.errors import EXIT_OK, UsageError, VaultError
+from app.errors import EXIT_OK, UsageError, VaultError, WrongPasswordError
 
 if TYPE_CHECKING:
     import argparse
@@ -102,7 +102,7 @@ def status(args: argparse.Namespace, wiring: Wiring) -> int:
 def init(args: argparse.Namespace, wiring: Wiring) -> int:
     vault = _vault(wiring, existing=False)
     if vault.exists():
-        raise VaultError(f"a vault already exists at {vault.path}", "Change its password with `orch vault passwd`.")
+        raise UsageError(f"a vault already exists at {vault.path}", "Change its password with `orch vault passwd`.")
     vault.create(_new_password(_password_env()))
     print(f"created {vault.path}")
     print("Add a key with `orch vault set NAME` (e.g. openai, anthropic, gemini).")
@@ -137,7 +137,11 @@ def remove(args: argparse.Namespace, wiring: Wiring) -> int:
 
 
 def list_secrets(args: argparse.Namespace, wiring: Wiring) -> int:
-    secrets = _vault(wiring).unlock(_password())
+    try:
+        secrets = _vault(wiring).unlock(_password())
+    except WrongPasswordError as exc:
+        exc.hint = None  # listing changes nothing: "nothing was changed" would be noise
+        raise
     if not secrets:
         print("the vault is empty; add a key with `orch vault set NAME`")
     for name, shown in secrets.masked().items():

@@ -9,6 +9,7 @@ edge is handed built parts.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ class Invocation:
         resume_latest: `-c` / `--continue`.
         resume: `--resume ID`.
         no_save: `--no-save`: the conversation is not stored.
+        sanitize: `--sanitize`: a piped answer has its control characters made visible.
         prompt: the one-shot prompt (stdin appended); empty for the REPL.
     """
 
@@ -50,6 +52,7 @@ class Invocation:
     resume_latest: bool = False
     resume: str | None = None
     no_save: bool = False
+    sanitize: bool = False
     prompt: str = ""
 
     @property
@@ -70,6 +73,22 @@ class Wiring:
         from app.config import state_dir
 
         return state_dir(self.invocation.home)
+
+    def private_home(self) -> Path:
+        """ORCH_HOME, created 0700 if it is not there yet (it holds every message and the vault)."""
+        home = self.home
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return home
+
+    def input_history(self) -> Path:
+        """The REPL's input history file, made 0600 before prompt-toolkit opens it (which would make it 0644)."""
+        path = self.private_home() / "input_history"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+            os.chmod(path, 0o600)  # one an older orch made world-readable
+        except OSError:
+            pass  # a read-only home: the REPL runs without saving its input
+        return path
 
     def config(self) -> tuple[Config, Sources]:
         """The configuration and where it was read from.
@@ -149,7 +168,12 @@ class Wiring:
         if invocation.resuming:
             from app.commands.conversations import resume
 
-            resumed = resume(chat, invocation.resume, model=invocation.model)
+            try:
+                resumed = resume(chat, invocation.resume, model=invocation.model)
+            except UsageError as exc:
+                if exc.hint:  # the REPL's command for the list, said as the shell's
+                    exc.hint = exc.hint.replace("`/sessions`", "`orch history`")
+                raise
         for key, value in invocation.options.items():
             chat.set_option(key, value)
         return chat, resumed
@@ -169,7 +193,7 @@ def _ask_vault_password() -> str:
 def _open_store(home: Path) -> Store:
     from app.store import DB_NAME, Store
 
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
     return Store(home / DB_NAME)
 
 

@@ -120,6 +120,7 @@ class NetworkConfig(_Strict):
     connect_timeout_s: float = Field(default=10, gt=0)
     read_timeout_s: float | None = Field(default=None, gt=0)
     max_retries: int = Field(default=4, ge=0, le=20)
+    max_answer_mb: float = Field(default=16, gt=0)
 
 
 class VaultConfig(_Strict):

@@ -5,35 +5,41 @@ whole process. Provider adapters never send requests themselves: they give
 `post_sse` a URL, headers, a JSON body and a `WireParser` for their wire
 format, and get their events back. `post_sse` owns what the adapters share:
 
-    post_sse ─▶ send, retrying connect errors and 408/409/429/5xx/529
-             │  before the first byte (Retry-After, else the body's own
-             │  `retry_delay`, else backoff with jitter)
+    post_sse ─▶ send, retrying connect errors (not a TLS failure, nor a refusal
+             │  from this machine) and 408/409/429/5xx/529 before the first
+             │  byte (Retry-After, else the body's own `retry_delay`, else
+             │  backoff with jitter)
              ├▶ text/event-stream: httpx-sse events ─▶ parser.feed_sse
              ├▶ anything else: the whole body as JSON ─▶ parser.feed_json
              └▶ parser.finish ─▶ usage, finish reason
 
-all under one overall deadline. This layer knows no vendor and writes no
-message for users: a failure is an `HttpFailure` whose `kind` and fields
+all under one overall deadline, the body (once decoded) read up to the
+client's size limit (`network.max_answer_mb`). This layer knows no vendor
+and writes no message for users: a failure is an `HttpFailure` whose `kind` and fields
 (status, body, retry_after_s, tries, timeout_s, ...) say what happened, and
 the caller chooses the words. Keys travel in headers only, never in URLs.
 
 Modules: `_client` (client, timeouts, retry policy), `_failures` (what a
-failure is, as data), `_stream` (the retry loop and the streaming driver).
+failure is, as data), `_body` (the size limit), `_stream` (the retry loop
+and the streaming driver).
 """
 
 from app.http._client import (
+    DEFAULT_MAX_ANSWER_BYTES,
     DEFAULT_READ_TIMEOUT_S,
     RETRY_STATUSES,
     OrchClient,
     RetryPolicy,
     create_client,
+    max_answer_bytes,
     policy_for,
     retry_after_s,
 )
-from app.http._failures import FailureKind, HttpFailure
+from app.http._failures import FailureKind, HttpFailure, is_loopback
 from app.http._stream import RetryDelay, WireParser, post_sse
 
 __all__ = [
+    "DEFAULT_MAX_ANSWER_BYTES",
     "DEFAULT_READ_TIMEOUT_S",
     "RETRY_STATUSES",
     "FailureKind",
@@ -43,6 +49,8 @@ __all__ = [
     "RetryPolicy",
     "WireParser",
     "create_client",
+    "is_loopback",
+    "max_answer_bytes",
     "policy_for",
     "post_sse",
     "retry_after_s",

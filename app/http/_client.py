@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 DEFAULT_READ_TIMEOUT_S = 60.0
 """Longest silence between two pieces of an answer when `network.read_timeout_s` is unset."""
+DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024
+"""The largest answer body (decoded) read when the client does not say (`network.max_answer_mb`)."""
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,13 @@ class _TransportPerScheme(httpx.AsyncBaseTransport):
 
 
 class OrchClient(httpx.AsyncClient):
-    """The process's `httpx.AsyncClient`, carrying the retry policy adapters follow."""
+    """The process's `httpx.AsyncClient`, carrying the retry policy adapters follow
+    and the largest answer body (in bytes, once decoded) it reads."""
 
-    def __init__(self, *, retry: RetryPolicy, **kwargs: Any) -> None:
+    def __init__(self, *, retry: RetryPolicy, max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.retry = retry
+        self.max_answer_bytes = max_answer_bytes
 
 
 def create_client(
@@ -115,6 +119,7 @@ def create_client(
 
     return OrchClient(
         retry=retry or RetryPolicy.from_network(network),
+        max_answer_bytes=int(network.max_answer_mb * 1024 * 1024),
         timeout=timeout,
         trust_env=True,
         follow_redirects=False,
@@ -127,6 +132,11 @@ def create_client(
 def policy_for(client: httpx.AsyncClient) -> RetryPolicy:
     """The retry policy of `client`, or the defaults for a plain httpx client."""
     return client.retry if isinstance(client, OrchClient) else RetryPolicy()
+
+
+def max_answer_bytes(client: httpx.AsyncClient) -> int:
+    """The answer size limit of `client`, or the default for a plain httpx client."""
+    return client.max_answer_bytes if isinstance(client, OrchClient) else DEFAULT_MAX_ANSWER_BYTES
 
 
 def retry_after_s(headers: Mapping[str, str], now: float | None = None) -> float | None:

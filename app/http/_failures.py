@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import ssl
 from enum import StrEnum
 
 import httpx
@@ -20,6 +21,8 @@ class FailureKind(StrEnum):
     CONNECT_FAILED = "connect failed"
     """Connecting failed another way; `reason` says how."""
     CONNECT_TIMEOUT = "connect timeout"
+    TLS = "tls"
+    """The TLS handshake failed (most often https:// to a plain-http port); `reason` says how."""
     CLOSED = "closed"
     """The server closed the connection without answering."""
     READ_TIMEOUT = "read timeout"
@@ -39,6 +42,8 @@ class FailureKind(StrEnum):
     """The parser met a shape it did not expect; `reason` names the exception."""
     NOT_JSON_NOR_SSE = "neither json nor sse"
     """A 2xx body that is neither; `body` holds it."""
+    TOO_LARGE = "too large"
+    """The answer passed the size limit (`size_limit` bytes) and was cut there."""
 
 
 class HttpFailure(Exception):
@@ -58,6 +63,7 @@ class HttpFailure(Exception):
         timeout_s: the timeout that passed, when one did and it is known.
         reason: what the transport or the parser said, for kinds that need it.
         started: whether the answer had begun arriving.
+        size_limit: the answer size limit in bytes (`TOO_LARGE` only).
     """
 
     def __init__(
@@ -73,6 +79,7 @@ class HttpFailure(Exception):
         timeout_s: float | None = None,
         reason: str = "",
         started: bool = False,
+        size_limit: int | None = None,
     ) -> None:
         super().__init__(kind, url)
         self.kind = kind
@@ -85,6 +92,7 @@ class HttpFailure(Exception):
         self.timeout_s = timeout_s
         self.reason = reason
         self.started = started
+        self.size_limit = size_limit
 
     def __str__(self) -> str:
         status = f" {self.status}" if self.status is not None else ""
@@ -101,7 +109,7 @@ def connect_failure(url: str, exc: httpx.HTTPError, tries: int) -> HttpFailure:
     if isinstance(exc, httpx.RemoteProtocolError):
         return HttpFailure(FailureKind.CLOSED, url, tries=tries)
     kind = _os_kind(exc)
-    reason = "" if kind is not FailureKind.CONNECT_FAILED else str(exc) or type(exc).__name__
+    reason = str(exc) or type(exc).__name__ if kind in (FailureKind.CONNECT_FAILED, FailureKind.TLS) else ""
     return HttpFailure(kind, url, tries=tries, reason=reason)
 
 
@@ -110,6 +118,8 @@ def _os_kind(exc: BaseException) -> FailureKind:
     for _ in range(8):
         if seen is None:
             break
+        if isinstance(seen, ssl.SSLError):
+            return FailureKind.TLS
         if isinstance(seen, socket.gaierror):
             return FailureKind.UNKNOWN_HOST
         if isinstance(seen, OSError) and seen.errno == errno.ECONNREFUSED:
@@ -128,6 +138,29 @@ _TIMEOUTS = {
     httpx.WriteTimeout: (FailureKind.WRITE_TIMEOUT, "write"),
     httpx.PoolTimeout: (FailureKind.POOL_TIMEOUT, "pool"),
 }
+
+
+def is_final(failure: HttpFailure, url: httpx.URL) -> bool:
+    """Whether a failure to connect is not worth another try.
+
+    A TLS failure does not heal by itself, and a refused connection to this
+    machine means nothing is listening: trying again only makes the user wait.
+    """
+    if failure.kind is FailureKind.TLS:
+        return True
+    return failure.kind is FailureKind.CONNECT_REFUSED and is_loopback(url.host)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (localhost, 127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def transport_failure(url: str, exc: httpx.HTTPError, started: bool) -> HttpFailure:

@@ -12,8 +12,9 @@ from typing import Any, Protocol, TypeVar
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
-from app.http._client import RETRY_STATUSES, RetryPolicy, policy_for, retry_after_s
-from app.http._failures import FailureKind, HttpFailure, connect_failure, transport_failure
+from app.http._body import BoundedBody
+from app.http._client import RETRY_STATUSES, RetryPolicy, max_answer_bytes, policy_for, retry_after_s
+from app.http._failures import FailureKind, HttpFailure, connect_failure, is_final, transport_failure
 
 log = logging.getLogger("app.http")
 
@@ -107,6 +108,8 @@ async def _open(
                 response = await client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
             failure, cause = connect_failure(url, exc, tries), exc
+            if is_final(failure, request.url):
+                raise failure from exc
             delay = policy.backoff_s(tries)
         else:
             if response.is_success:
@@ -184,10 +187,13 @@ async def post_sse(
             when its headers ask for none; its answer is capped like Retry-After.
 
     Raises:
-        HttpFailure: what failed, as data. Whatever the parser raises, other
-            than the exceptions of a shape it did not expect, passes through.
+        HttpFailure: what failed, as data; `TOO_LARGE` after the events of
+            the part of the body within the client's size limit. Whatever
+            the parser raises, other than the exceptions of a shape it did
+            not expect, passes through.
     """
     policy = policy or policy_for(client)
+    limit = max_answer_bytes(client)
     deadline = _Deadline(policy.timeout_s)
     started = False
     try:
@@ -197,8 +203,9 @@ async def post_sse(
             # The deadline is kept by the body's reads, not per event.
             read_timeout_s = request.extensions.get("timeout", {}).get("read")
             response.stream = _DeadlineStream(response.stream, deadline, read_timeout_s)
+            body = BoundedBody(response, limit)
             if "text/event-stream" in response.headers.get("content-type", ""):
-                events = EventSource(response).aiter_sse()
+                events = EventSource(body).aiter_sse()  # type: ignore[arg-type]  # reads headers and aiter_text
                 try:
                     async for sse in events:
                         for event in _understood(url, parser.feed_sse, sse):
@@ -206,9 +213,12 @@ async def post_sse(
                 finally:
                     await events.aclose()
             else:
-                raw = await response.aread()
-                for event in _understood(url, _feed_body, url, parser, raw):
-                    yield event
+                raw = await body.read()
+                if not body.cut:
+                    for event in _understood(url, _feed_body, url, parser, raw):
+                        yield event
+            if body.cut:
+                raise HttpFailure(FailureKind.TOO_LARGE, url, started=True, size_limit=limit)
         for event in _understood(url, parser.finish):
             yield event
     except httpx.InvalidURL as exc:
@@ -223,7 +233,7 @@ def _understood(url: str, feed: Callable[..., Iterable[E]], *args: Any) -> Itera
     """`feed(*args)`, with a JSON shape the parser did not expect turned into a failure."""
     try:
         return feed(*args)
-    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         raise HttpFailure(FailureKind.UNREADABLE_CHUNK, url, reason=reason, started=True) from exc
 
@@ -232,7 +242,7 @@ def _feed_body(url: str, parser: WireParser[E], raw: bytes) -> Iterable[E]:
     """A whole (non-SSE) body: JSON, or SSE sent under the wrong content type."""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         if raw.lstrip().startswith((b"data:", b"event:", b":")):
             relabelled = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=raw)
             return [event for sse in EventSource(relabelled).iter_sse() for event in parser.feed_sse(sse)]

@@ -9,6 +9,7 @@ HTTP layer reports into the error tree (`app.providers.errors`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from app.http import HttpFailure, RetryPolicy, post_sse
-from app.providers.errors import provider_error, retry_delay_s
+from app.http import FailureKind, HttpFailure, RetryPolicy, post_sse
+from app.providers.base import Finish, TextDelta
+from app.text import visible
+from app.providers.errors import cut_line, provider_error, retry_delay_s
 
 if TYPE_CHECKING:
     from app.config import AnthropicProviderConfig, GeminiProviderConfig, KeySpec, OpenAIProviderConfig
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     HttpProviderConfig = OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig
 
 _DETAIL_LIMIT = 400
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,31 @@ class Endpoint:
         return f"{url.scheme}://{host}{port}"
 
     def scrub(self, text: str) -> str:
-        """`text` on one line, shortened, with the key (if echoed back) masked."""
-        text = " ".join(text.split())
+        """`text` on one line, shortened, with the key (if echoed back) masked and control characters shown."""
+        text = visible(" ".join(text.split()))
         if self.secret and len(self.secret) >= 8:
             text = text.replace(self.secret, "[key]")
         return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
+
+
+def well_formed(value: Any) -> Any:
+    """`value` (a JSON body) with every lone surrogate in its strings replaced by U+FFFD.
+
+    Text decoded with `surrogateescape` (argv, a file of undecodable bytes)
+    holds lone surrogates, which UTF-8 cannot encode: sent as they are, the
+    request would fail before it left.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _SURROGATE.sub("\ufffd", value)
+        return value
+    if isinstance(value, dict):
+        return {well_formed(k): well_formed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [well_formed(v) for v in value]
+    return value
 
 
 class HttpProvider:
@@ -129,7 +153,7 @@ class HttpProvider:
             self.client,
             endpoint.url,
             headers=headers,
-            body=self.request_body(request),
+            body=well_formed(self.request_body(request)),
             parser=parser,
             policy=self._policy,
             retry_delay=retry_delay_s,
@@ -139,4 +163,8 @@ class HttpProvider:
                 async for event in events:
                     yield event
         except HttpFailure as failure:
-            raise provider_error(endpoint, failure) from failure
+            if failure.kind is not FailureKind.TOO_LARGE:
+                raise provider_error(endpoint, failure) from failure
+            # Kept, as an answer the provider cut short: what came within the limit, and a line saying so.
+            for event in (*parser.usage(), TextDelta(cut_line(failure.size_limit)), Finish("length")):
+                yield event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from app import errors
@@ -12,11 +13,48 @@ from app.providers.errors import malformed_chunk
 if TYPE_CHECKING:
     from app.providers._http import Endpoint
 
+_MAX_COUNT = 10**12
+"""More tokens than any answer has: a count past it is noise, not a count."""
+
+
+def token_count(value: Any) -> int | None:
+    """A token count as a server sent it, as an int; None for what is not one.
+
+    Some servers send counts as strings (`"3"`) or floats (`3.0`): those are
+    read. Anything else (a list, a negative, `true`, a huge or fractional
+    number) is ignored rather than allowed to lose the answer.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii() or not value.isdigit() or len(value) > 13:
+            return None
+        value = int(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= _MAX_COUNT:
+        return None
+    return value
+
+
+def total(*values: Any) -> int | None:
+    """The sum of the counts among `values` that are counts; None when none is."""
+    counts = [c for c in map(token_count, values) if c is not None]
+    return sum(counts) if counts else None
+
+
+def field(mapping: Any, name: str) -> Any:
+    """`mapping[name]` when `mapping` is a JSON object that has it, else None."""
+    return mapping.get(name) if isinstance(mapping, dict) else None
+
 
 class AnswerParser:
     """The state of one answer being parsed: its text so far, usage, and how it ended.
 
-    Subclasses fill `_input`, `_output` and `_finish` as chunks come,
+    Subclasses fill `_input`, `_output`, `_cached` and `_finish` as chunks come,
     and set `_complete` when the wire says the answer is whole.
     """
 
@@ -24,6 +62,7 @@ class AnswerParser:
         self._endpoint = endpoint
         self._input: int | None = None
         self._output: int | None = None
+        self._cached: int | None = None
         self._finish: str | None = None
         self._complete = False
 
@@ -37,6 +76,19 @@ class AnswerParser:
             return json.loads(data)
         except ValueError:
             raise malformed_chunk(self._endpoint, data) from None
+        except RecursionError:  # `[[[[…` thousands deep
+            raise malformed_chunk(self._endpoint, data) from None
+
+    def _take_finish(self, reason: Any) -> None:
+        """Keep the finish reason a chunk gives, if it gives one that is a word."""
+        if isinstance(reason, str) and reason:
+            self._finish = reason
+
+    def usage(self) -> list[Event]:
+        """The usage so far as an event, if the provider gave any."""
+        if self._input is None and self._output is None and self._cached is None:
+            return []
+        return [Usage(self._input, self._output, self._cached)]
 
     def finish(self) -> list[Event]:
         """The closing events: usage if any was given, then the finish reason.
@@ -46,5 +98,4 @@ class AnswerParser:
         """
         if self._finish is None and not self._complete:
             raise errors.StreamError(f"{self._endpoint.provider}'s answer stopped before it was complete")
-        usage = [Usage(self._input, self._output)] if self._input is not None or self._output is not None else []
-        return [*usage, Finish(self._finish)]
+        return [*self.usage(), Finish(self._finish)]

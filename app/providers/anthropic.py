@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from app import errors
 from app.providers._http import HttpProvider
-from app.providers._parser import AnswerParser
+from app.providers._parser import AnswerParser, field, token_count, total
 from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
-from app.providers.errors import in_band_error
+from app.providers.errors import in_band_error, unreadable_chunk
 
 if TYPE_CHECKING:
     from httpx_sse import ServerSentEvent
@@ -44,6 +44,15 @@ _ERROR_STATUS = {
     "api_error": 500,
     "timeout_error": 504,
     "overloaded_error": 529,
+}
+
+
+# Delta and block types that carry what is shown: the field holding it, and the event it becomes.
+_PIECES: dict[str, tuple[str, type[TextDelta] | type[ThinkingDelta]]] = {
+    "text_delta": ("text", TextDelta),
+    "thinking_delta": ("thinking", ThinkingDelta),
+    "text": ("text", TextDelta),
+    "thinking": ("thinking", ThinkingDelta),
 }
 
 
@@ -78,25 +87,31 @@ def messages_body(request: ChatRequest) -> dict[str, Any]:
 
 
 class MessagesParser(AnswerParser):
-    """Messages stream events (or one whole message) to events, for one answer."""
+    """Messages stream events (or one whole message) to events, for one answer.
+
+    As the official SDK does, `data: [DONE]` and events with empty data are
+    skipped. Input tokens include those read from and written to the prompt
+    cache (`cache_read_input_tokens` + `cache_creation_input_tokens`); the
+    ones read are also `cached_tokens`.
+    """
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
-        if event.event == "ping":
+        raw = event.data.strip()
+        if event.event == "ping" or not raw or raw == "[DONE]":
             return []
-        data = self._load(event.data)
+        data = self._load(raw)
         if not isinstance(data, dict):
             raise errors.StreamError(f"{self._endpoint.provider} sent an event that is not a JSON object")
         kind = data.get("type") or event.event
         if kind == "content_block_delta":
-            return self._delta(data.get("delta") or {})
+            return self._piece(data.get("delta"))
         if kind == "content_block_start":
-            return self._block(data.get("content_block") or {})
+            return self._piece(data.get("content_block"))
         if kind == "message_start":
-            usage = (data.get("message") or {}).get("usage") or {}
-            self._input, self._output = usage.get("input_tokens"), usage.get("output_tokens")
+            self._take_usage(field(data.get("message"), "usage"))
         elif kind == "message_delta":
-            self._finish = (data.get("delta") or {}).get("stop_reason") or self._finish
-            self._take_usage(data.get("usage") or {})
+            self._take_finish(field(data.get("delta"), "stop_reason"))
+            self._take_usage(data.get("usage"))
         elif kind == "message_stop":
             self._complete = True
         elif kind == "error":
@@ -108,34 +123,44 @@ class MessagesParser(AnswerParser):
             raise in_band_error(self._endpoint, body, _ERROR_STATUS)
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):
             raise errors.StreamError(f"{self._endpoint.provider} answered JSON that is not a message")
-        events = [event for block in body["content"] if isinstance(block, dict) for event in self._block(block)]
-        self._finish = body.get("stop_reason")
-        self._take_usage(body.get("usage") or {})
+        events = [event for block in body["content"] for event in self._piece(block)]
+        self._take_finish(body.get("stop_reason"))
+        self._take_usage(body.get("usage"))
         self._complete = True
         return events
 
-    def _delta(self, delta: dict[str, Any]) -> list[Event]:
-        kind = delta.get("type")
-        if kind == "text_delta" and delta.get("text"):
-            return [TextDelta(delta["text"])]
-        if kind == "thinking_delta" and delta.get("thinking"):
-            return [ThinkingDelta(delta["thinking"])]
-        return []  # signature_delta, input_json_delta, citations, and what comes next
+    def _piece(self, holder: Any) -> list[Event]:
+        """The text or thinking of a delta (streaming) or a block (its starting content, whole in JSON).
 
-    def _block(self, block: dict[str, Any]) -> list[Event]:
-        """A block's own starting content (usually empty while streaming, whole in JSON)."""
-        if block.get("type") == "text" and block.get("text"):
-            return [TextDelta(block["text"])]
-        if block.get("type") == "thinking" and block.get("thinking"):
-            return [ThinkingDelta(block["thinking"])]
-        return []
+        Other kinds (signature_delta, input_json_delta, tool use, citations,
+        and what comes next) give nothing.
+        """
+        kind = field(holder, "type")
+        name, event = _PIECES.get(kind, (None, None)) if isinstance(kind, str) else (None, None)
+        if name is None or event is None:
+            return []
+        text = self._text(holder, name)
+        return [event(text)] if text else []
 
-    def _take_usage(self, usage: dict[str, Any]) -> None:
+    def _text(self, holder: dict[str, Any], name: str) -> str:
+        """The text under `name`; a value that is not text is a broken stream, not a crash."""
+        text = holder.get(name)
+        if text is None or isinstance(text, str):
+            return text or ""
+        raise unreadable_chunk(self._endpoint, f"a {name} that is not text")
+
+    def _take_usage(self, usage: Any) -> None:
         # message_delta's usage is cumulative; newer responses repeat input_tokens there.
-        if usage.get("input_tokens") is not None:
-            self._input = usage["input_tokens"]
-        if usage.get("output_tokens") is not None:
-            self._output = usage["output_tokens"]
+        if not isinstance(usage, dict):
+            return
+        read = token_count(usage.get("cache_read_input_tokens"))
+        if token_count(usage.get("input_tokens")) is not None:
+            self._input = total(usage.get("input_tokens"), read, usage.get("cache_creation_input_tokens"))
+        if read is not None:
+            self._cached = read
+        output = token_count(usage.get("output_tokens"))
+        if output is not None:
+            self._output = output
 
 
 class AnthropicProvider(HttpProvider):

@@ -64,13 +64,14 @@ class Answer:
     read, so collecting stays linear in the answer's length.
     """
 
-    __slots__ = ("_text", "_thinking", "input_tokens", "output_tokens", "finish_reason")
+    __slots__ = ("_text", "_thinking", "input_tokens", "output_tokens", "cached_tokens", "finish_reason")
 
     def __init__(self, text: str = "") -> None:
         self._text: list[str] = [text] if text else []
         self._thinking: list[str] = []
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
+        self.cached_tokens: int | None = None
         self.finish_reason: str | None = None
 
     @property
@@ -109,6 +110,8 @@ class Answer:
                 self.input_tokens = event.input_tokens
             if event.output_tokens is not None:
                 self.output_tokens = event.output_tokens
+            if event.cached_tokens is not None:
+                self.cached_tokens = event.cached_tokens
         elif isinstance(event, Finish):
             self.finish_reason = event.reason
 

@@ -2,15 +2,15 @@
 
 The HTTP layer says what failed as data (`app.http.HttpFailure`); this
 module chooses the words. It reads the error bodies of OpenAI, Anthropic,
-Gemini, OpenRouter and smaller servers, names the provider, and writes the
-hint (the key to set, the server to start, the setting to raise). Every
-message quoting a server goes through `Endpoint.scrub`, so a key the server
-echoes back is masked.
+Gemini, OpenRouter and smaller servers (`_error_bodies`), names the
+provider, and writes the hint (the key to set, the server to start, the
+setting to raise). Every message quoting a server goes through
+`Endpoint.scrub`, so a key the server echoes back is masked and control
+characters are made visible.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -18,74 +18,27 @@ import httpx
 
 from app import errors
 from app.http import FailureKind, HttpFailure
+from app.providers._error_bodies import error_detail, provider_detail, retry_delay_s
 
 if TYPE_CHECKING:
     from app.providers._http import Endpoint
 
+__all__ = [
+    "cut_line",
+    "error_class",
+    "error_detail",
+    "error_for_status",
+    "in_band_error",
+    "malformed_chunk",
+    "provider_detail",
+    "provider_error",
+    "retry_delay_s",
+    "unreadable_chunk",
+]
+
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _OLLAMA_PORT = 11434
 _BASE_URL_HINT = "Check the base_url of providers.{name} in config.yaml."
-
-
-# --- error bodies ---------------------------------------------------------------------------
-
-
-def provider_detail(body: bytes, content_type: str = "") -> tuple[str, float | None]:
-    """The message (and any retry delay, in seconds) in an error response's body.
-
-    A body that is not JSON is quoted as text, unless it is an HTML page.
-    """
-    text = body.decode("utf-8", errors="replace").strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
-        if "html" in content_type.lower() or text.startswith("<"):
-            return "", None
-        return text, None
-    message, delay = error_detail(data)
-    return message or text, delay
-
-
-def retry_delay_s(body: bytes) -> float | None:
-    """The wait an error body asks for (Gemini's `retryDelay`): the retry loop's `retry_delay` hook."""
-    return provider_detail(body)[1]
-
-
-def error_detail(data: Any) -> tuple[str, float | None]:
-    """The message (and any retry delay) in a parsed error of a known shape.
-
-    Shapes: OpenAI `{"error": {"message"}}`, Anthropic `{"type": "error",
-    "error": {"type", "message"}}`, Gemini `{"error": {"code", "message",
-    "status", "details"}}` (possibly inside a list), OpenRouter `{"error":
-    {"message", "metadata": {"raw"}}}` (raw preferred), and the plain
-    `{"error": "..."}` / `{"message"}` / `{"detail"}` of smaller servers.
-    """
-    if isinstance(data, list) and data:
-        data = data[0]
-    if not isinstance(data, dict):
-        return "", None
-    err = data.get("error", data)
-    if isinstance(err, str):
-        return err, None
-    if not isinstance(err, dict):
-        return "", None
-    metadata = err.get("metadata")
-    raw = metadata.get("raw") if isinstance(metadata, dict) else None
-    message = raw if isinstance(raw, str) and raw.strip() else err.get("message") or err.get("detail")
-    if message is not None and not isinstance(message, str):
-        message = json.dumps(message)
-    return message or "", _gemini_retry_delay(err.get("details"))
-
-
-def _gemini_retry_delay(details: Any) -> float | None:
-    for item in details if isinstance(details, list) else ():
-        delay = item.get("retryDelay") if isinstance(item, dict) else None
-        if isinstance(delay, str) and delay.endswith("s"):
-            try:
-                return max(0.0, float(delay[:-1]))
-            except ValueError:
-                return None
-    return None
 
 
 # --- statuses and in-band errors ------------------------------------------------------------
@@ -100,8 +53,8 @@ def _auth_hint(endpoint: Endpoint) -> str:
     if spec is None or (spec.vault is None and spec.env is None):
         return f"Give providers.{name} a key in config.yaml (key: {{vault: {name}}}), then run `orch vault set {name}`."
     if spec.vault:
-        return f"Fix it with `orch vault set {spec.vault}`" + (f" (or set {spec.env})." if spec.env else ".")
-    return f"Fix it by setting {spec.env}."
+        return f"Fix it with `orch vault set {spec.vault}`" + (f" (or `export {spec.env}=…`)." if spec.env else ".")
+    return f"Fix it with `export {spec.env}=…`."
 
 
 _CLASS_BY_STATUS: dict[int, type[errors.ProviderError]] = {
@@ -181,6 +134,11 @@ def malformed_chunk(endpoint: Endpoint, data: str) -> errors.StreamError:
     return errors.StreamError(f"{endpoint.provider} sent a malformed chunk: {endpoint.scrub(data)[:120]!r}")
 
 
+def unreadable_chunk(endpoint: Endpoint, what: str) -> errors.StreamError:
+    """A chunk that is JSON but of a shape that cannot be an answer (`what` says which part)."""
+    return errors.StreamError(f"{endpoint.provider} sent a chunk orch could not read ({what})")
+
+
 # --- HTTP failures ------------------------------------------------------------------------
 
 
@@ -203,6 +161,9 @@ _MESSAGES: dict[FailureKind, _Says] = {
     ),
     FailureKind.CONNECT_FAILED: _Says(
         errors.ConnectError, "cannot connect to {where}: {reason} ({tries})", _CONNECT_HINT
+    ),
+    FailureKind.TLS: _Says(
+        errors.ConnectError, "cannot connect to {where}: the TLS handshake failed ({reason})", "{tls_hint}"
     ),
     FailureKind.CONNECT_TIMEOUT: _Says(
         errors.TimeoutError, "connecting to {where} timed out (connect timeout, {tries})", _CONNECT_HINT
@@ -238,6 +199,11 @@ _MESSAGES: dict[FailureKind, _Says] = {
         errors.ConnectError, "providers.{name} has an invalid base_url ({reason})", "Fix it in config.yaml."
     ),
     FailureKind.UNREADABLE_CHUNK: _Says(errors.StreamError, "{name} sent a chunk orch could not read ({reason})"),
+    FailureKind.TOO_LARGE: _Says(
+        errors.StreamError,
+        "{name}'s answer passed network.max_answer_mb",
+        "Raise network.max_answer_mb in config.yaml if answers this large are expected.",
+    ),
     FailureKind.NOT_JSON_NOR_SSE: _Says(
         errors.StreamError, "{name} answered with something that is neither JSON nor SSE: {shown!r}"
     ),
@@ -277,7 +243,20 @@ def _fields(endpoint: Endpoint, failure: HttpFailure) -> dict[str, str]:
         "when": "mid-answer" if failure.started else "before answering",
         "shown": endpoint.scrub(failure.body.decode("utf-8", errors="replace"))[:120],
         "connect_hint": _connect_hint(url) if url else "",
+        "tls_hint": _tls_hint(name, failure.reason),
     }
+
+
+def _tls_hint(name: str, reason: str) -> str:
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        return "The server's certificate is not trusted (SSL_CERT_FILE names the CA bundle to use)."
+    return f"The server probably speaks plain http: check the scheme of providers.{name}.base_url (http://, not https://)."
+
+
+def cut_line(size_limit: int | None) -> str:
+    """The line that ends an answer cut at the size limit."""
+    limit = f" ({size_limit / 1024 / 1024:g} MB)" if size_limit else ""
+    return f"\n\n[orch: the answer passed network.max_answer_mb{limit} and was cut here]\n"
 
 
 def _connect_hint(url: httpx.URL) -> str:

@@ -5,8 +5,9 @@ key in `x-goog-api-key` (never in the URL). Each SSE event (CRLF-separated
 as Google sends them, or LF) is a whole `GenerateContentResponse`; parts
 marked `thought: true` become `ThinkingDelta`. Every chunk repeats
 `usageMetadata` and its counts can change between chunks, so the last one
-wins. A server that answers `application/json` (a JSON array of responses,
-as `streamGenerateContent` without `alt=sse` does, or one object) is read
+wins; `thoughtsTokenCount` is counted as output (it is billed as such). A
+server that answers `application/json` (a JSON array of responses, as
+`streamGenerateContent` without `alt=sse` does, or one object) is read
 whole. Function calls are ignored.
 """
 
@@ -17,7 +18,7 @@ from urllib.parse import quote
 
 from app import errors
 from app.providers._http import HttpProvider
-from app.providers._parser import AnswerParser
+from app.providers._parser import AnswerParser, field, token_count, total
 from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
 from app.providers.errors import in_band_error
 
@@ -95,22 +96,24 @@ class GenerateParser(AnswerParser):
         if "error" in chunk:
             raise in_band_error(self._endpoint, chunk)
         events: list[Event] = []
-        for candidate in (chunk.get("candidates") or ())[:1]:
-            for part in (candidate.get("content") or {}).get("parts") or ():
-                text = part.get("text") if isinstance(part, dict) else None
+        candidates = chunk.get("candidates")
+        for candidate in candidates[:1] if isinstance(candidates, list) else ():
+            parts = field(field(candidate, "content"), "parts")
+            for part in parts if isinstance(parts, list) else ():
+                text = field(part, "text")
                 if not isinstance(text, str) or not text:
                     continue  # function calls, inline data, empty parts
-                if part.get("thought"):
-                    events.append(ThinkingDelta(text))
-                else:
-                    events.append(TextDelta(text))
-            self._finish = candidate.get("finishReason") or self._finish
-        blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
-        if blocked and self._finish is None:
-            self._finish = blocked
+                events.append(ThinkingDelta(text) if part.get("thought") else TextDelta(text))
+            self._take_finish(field(candidate, "finishReason"))
+        blocked = field(chunk.get("promptFeedback"), "blockReason")
+        if self._finish is None:
+            self._take_finish(blocked)
         usage = chunk.get("usageMetadata")
         if isinstance(usage, dict):
-            self._input, self._output = usage.get("promptTokenCount"), usage.get("candidatesTokenCount")
+            # Thinking is billed as output: the answer's tokens and the thoughts' together.
+            self._input = token_count(usage.get("promptTokenCount"))
+            self._output = total(usage.get("candidatesTokenCount"), usage.get("thoughtsTokenCount"))
+            self._cached = token_count(usage.get("cachedContentTokenCount"))
         return events
 
 

@@ -6,7 +6,8 @@ carries the usage. A key, when there is one, goes in `Authorization:
 Bearer`; local servers (Ollama, LM Studio, llama.cpp) need none. A server
 that answers one JSON object instead of SSE is understood too. The
 non-standard `reasoning` (Ollama, OpenRouter) and `reasoning_content`
-(DeepSeek, vLLM) fields become `ThinkingDelta`s. Tool calls are ignored.
+(DeepSeek, vLLM) fields become `ThinkingDelta`s; a refusal is text ending in
+`refusal`. Tool calls are ignored.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ import httpx
 
 from app import errors
 from app.providers._http import HttpProvider
-from app.providers._parser import AnswerParser
+from app.providers._parser import AnswerParser, field, token_count
 from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
-from app.providers.errors import in_band_error
+from app.providers.errors import in_band_error, unreadable_chunk
 
 if TYPE_CHECKING:
     from httpx_sse import ServerSentEvent
 
     from app.config import OpenAIProviderConfig
+    from app.providers._http import Endpoint
 
 # ChatRequest.options -> Chat Completions fields. `top_k` and `thinking_budget`
 # have no equivalent there and are dropped; `max_tokens` is renamed for
@@ -68,7 +70,15 @@ def chat_body(request: ChatRequest, max_tokens_field: str = "max_tokens") -> dic
 
 
 class ChatParser(AnswerParser):
-    """Chat Completions chunks (or one whole completion) to events, for one answer."""
+    """Chat Completions chunks (or one whole completion) to events, for one answer.
+
+    A refusal (`delta.refusal`, `message.refusal`) is the answer's text, and
+    the answer then ends with the finish reason `refusal`.
+    """
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        super().__init__(endpoint)
+        self._refused = False
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         data = event.data.strip()
@@ -79,7 +89,7 @@ class ChatParser(AnswerParser):
             return []
         chunk = self._load(data)
         if event.event == "error":  # some servers name the event instead of nesting `error`
-            raise in_band_error(self._endpoint, chunk if "error" in chunk else {"error": chunk})
+            raise in_band_error(self._endpoint, chunk if isinstance(chunk, dict) and "error" in chunk else {"error": chunk})
         return self._chunk(chunk, "delta")
 
     def feed_json(self, body: Any) -> list[Event]:
@@ -88,28 +98,43 @@ class ChatParser(AnswerParser):
         self._complete = True
         return self._chunk(body, "message")
 
-    def _chunk(self, chunk: Any, field: str) -> list[Event]:
+    def finish(self) -> list[Event]:
+        if self._refused:
+            self._finish = "refusal"
+        return super().finish()
+
+    def _chunk(self, chunk: Any, name: str) -> list[Event]:
         if not isinstance(chunk, dict):
             raise errors.StreamError(f"{self._endpoint.provider} sent a chunk that is not a JSON object")
         if chunk.get("error"):
             raise in_band_error(self._endpoint, chunk)
-        usage = chunk.get("usage")
-        if isinstance(usage, dict):
-            self._input, self._output = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        self._take_usage(chunk.get("usage"))
         events: list[Event] = []
-        for choice in chunk.get("choices") or ():
+        choices = chunk.get("choices")
+        for choice in choices if isinstance(choices, list) else ():
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
-            part = choice.get(field) or {}
+            part = choice.get(name) or {}
+            if not isinstance(part, dict):
+                raise unreadable_chunk(self._endpoint, f"its {name} is not an object")
             thought = part.get("reasoning_content") or part.get("reasoning")
             if isinstance(thought, str) and thought:
                 events.append(ThinkingDelta(thought))
             text = _content_text(part.get("content"))
             if text:
                 events.append(TextDelta(text))
-            if choice.get("finish_reason"):
-                self._finish = choice["finish_reason"]
+            refusal = part.get("refusal")
+            if isinstance(refusal, str) and refusal:
+                self._refused = True
+                events.append(TextDelta(refusal))
+            self._take_finish(choice.get("finish_reason"))
         return events
+
+    def _take_usage(self, usage: Any) -> None:
+        if not isinstance(usage, dict):
+            return
+        self._input, self._output = token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens"))
+        self._cached = token_count(field(usage.get("prompt_tokens_details"), "cached_tokens"))
 
 
 def _content_text(content: Any) -> str:
@@ -117,7 +142,9 @@ def _content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+        return "".join(
+            p["text"] for p in content if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+        )
     return ""
 
 

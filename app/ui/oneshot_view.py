@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from app.types import TextDelta
+from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
     from app.chat import Chat
@@ -50,14 +51,18 @@ class CoalescingWriter:
         self.flush()
 
 
-async def write_plain(chat: Chat, out: TextIO | None = None) -> None:
-    """Write the reply's text to `out` (stdout) as it arrives: the model's bytes, nothing else."""
+async def write_plain(chat: Chat, out: TextIO | None = None, *, sanitize: bool = False) -> None:
+    """Write the reply's text to `out` (stdout) as it arrives: the model's bytes, nothing else.
+
+    A pipe is not a terminal, so the text goes as it came; `sanitize` makes
+    its control characters visible (`--sanitize`, for output bound for one).
+    """
     writer = CoalescingWriter(out or sys.stdout)
     try:
         async with chat.reply() as turn:
             async for event in turn:
                 if isinstance(event, TextDelta) and event.text:
-                    writer.write(event.text)
+                    writer.write(visible(event.text) if sanitize else event.text)
     finally:
         writer.end()
 

@@ -36,7 +36,7 @@ def test_vault_init_with_the_real_kdf_parameters(run_orch, world):
 def test_vault_init_twice_is_refused(run_main, vault):
     before = vault.path.read_bytes()
     rc, _, err = run_main("vault", "init", env={"ORCH_VAULT_PASSWORD": "some other password"})
-    assert rc == 1
+    assert rc == 2  # a usage error (issue 10): the command cannot apply here
     assert "already exists" in err and "orch vault passwd" in err
     assert vault.path.read_bytes() == before
 
