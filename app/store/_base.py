@@ -12,7 +12,8 @@ from typing import Self
 
 from app.errors import UsageError
 from app.store._schema import friendly_errors, open_database, snapshot, transaction
-from app.store._types import Conversation, clean_title, shorten, stamp, to_conversation
+from app.store._titles import title_from
+from app.store._types import Conversation, stamp, to_conversation
 
 
 class StoreBase:
@@ -73,7 +74,7 @@ class StoreBase:
         return row
 
     def _title_if_empty(self, db: sqlite3.Connection, conversation_id: int, text: str) -> bool:
-        title = clean_title(shorten(text))
+        title = title_from(text)
         if title is None:
             return False
         cur = db.execute(

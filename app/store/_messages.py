@@ -6,7 +6,8 @@ from typing import get_args
 
 from app.errors import UsageError
 from app.store._base import StoreBase, row_id
-from app.store._types import BranchInfo, Status, StoredMessage, clean_title, shorten, to_branches, to_message
+from app.store._titles import title_from
+from app.store._types import BranchInfo, Status, StoredMessage, to_branches, to_message
 from app.types import Role
 
 
@@ -70,7 +71,7 @@ class Messages(StoreBase):
             if failed:
                 db.execute(
                     "UPDATE conversations SET title = NULL WHERE id = ? AND title = ?",
-                    (conversation_id, clean_title(shorten(row["content"]))),
+                    (conversation_id, title_from(row["content"])),
                 )
             else:
                 self._title_if_empty(db, conversation_id, row["content"])
