@@ -9,6 +9,7 @@ markdown while it arrives, to a pipe it is the model's text as it comes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -64,11 +65,21 @@ async def _answer(chat: Chat, view: View) -> None:
 
 
 def _repl(wiring: Wiring) -> int:
+    from app.store import DB_NAME, disk_problem
     from app.ui.greeting import greeting
     from app.ui.repl import run_repl
 
     chat, resumed = wiring.chat(interactive=True)
     home = wiring.home
-    home.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # a home that cannot be made is told below, and the REPL runs on
+        home.mkdir(parents=True, exist_ok=True)
     lines = greeting(chat) + ([resumed] if resumed else [])  # after resuming: it names the model the prompt shows
-    return run_repl(chat, history_path=home / "input_history", vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)
+    # A read-only or full home is said once, here; the chat then keeps its history (and input) in memory.
+    problem = disk_problem(home / DB_NAME)
+    if problem is not None and chat.store is not None:
+        chat.store.close()
+        chat.store = None
+        lines.append(f"History is not saved in this session: {problem}.")
+    input_history = home / "input_history"
+    history_path = None if problem or disk_problem(input_history) else input_history
+    return run_repl(chat, history_path=history_path, vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)

@@ -23,7 +23,7 @@ Nothing here prints. Lookups by what a user typed raise `UsageError`; a
 database that cannot be used raises `StoreError` (an `OrchError`) saying why.
 """
 
-from app.store._errors import StoreError
+from app.store._errors import StoreError, disk_problem
 from app.store._schema import MIGRATIONS, migrate
 from app.store._store import Store
 from app.store._types import (
@@ -56,6 +56,7 @@ __all__ = [
     "StoreError",
     "StoredMessage",
     "UsageTotals",
+    "disk_problem",
     "fts_query",
     "migrate",
     "shorten",

@@ -27,5 +27,5 @@ def test_the_store_keeps_its_public_methods():
 def test_the_package_exports_what_it_did():
     assert set(app.store.__all__) == {
         "DB_NAME", "MATCH_END", "MATCH_START", "MIGRATIONS", "TITLE_WIDTH", "BranchInfo", "Conversation",
-        "SearchHit", "Status", "Store", "StoreError", "StoredMessage", "UsageTotals", "fts_query", "migrate", "shorten",
+        "SearchHit", "Status", "Store", "StoreError", "StoredMessage", "UsageTotals", "disk_problem", "fts_query", "migrate", "shorten",
     }  # fmt: skip
