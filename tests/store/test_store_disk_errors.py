@@ -24,6 +24,15 @@ def connect_fails(monkeypatch: pytest.MonkeyPatch, text: str, code: int) -> None
     monkeypatch.setattr(sqlite3, "connect", connect)
 
 
+def opening_fails(db: Path, message: str) -> StoreError:
+    """Opening `db` fails with exactly `message`, and never calls the file damaged."""
+    with pytest.raises(StoreError) as caught:
+        Store(db)
+    assert caught.value.message == message
+    assert "damaged" not in str(caught.value)
+    return caught.value
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "data" / DB_NAME
@@ -55,10 +64,8 @@ def test_a_page_corrupt_history_is_called_damaged_not_an_internal_error(db, run_
 
 def test_a_full_disk_at_start_says_no_space_not_damaged(db, monkeypatch):
     connect_fails(monkeypatch, "database or disk is full", 13)
-    with pytest.raises(StoreError) as caught:
-        Store(db)
-    assert caught.value.message == f"cannot save history: no space left on the disk that holds {db.parent}"
-    assert "damaged" not in str(caught.value) and "space" in caught.value.hint
+    error = opening_fails(db, f"cannot save history: no space left on the disk that holds {db.parent}")
+    assert "space" in error.hint
 
 
 def test_a_read_only_file_system_at_start_is_named(db, monkeypatch):
@@ -71,10 +78,8 @@ def test_a_read_only_file_system_at_start_is_named(db, monkeypatch):
 
     monkeypatch.setattr(os, "statvfs", read_only)
     connect_fails(monkeypatch, "unable to open database file", 14)
-    with pytest.raises(StoreError) as caught:
-        Store(db)
-    assert caught.value.message == f"cannot save history: {db.parent} is on a read-only file system"
-    assert "damaged" not in str(caught.value) and "ORCH_HOME" in caught.value.hint
+    error = opening_fails(db, f"cannot save history: {db.parent} is on a read-only file system")
+    assert "ORCH_HOME" in error.hint
 
 
 def test_a_folder_that_cannot_be_made_says_read_only(db, monkeypatch):
@@ -90,9 +95,7 @@ def test_a_folder_without_write_permission_is_named(db, monkeypatch):
     db.parent.mkdir()
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != db.parent)
     connect_fails(monkeypatch, "unable to open database file", 14)
-    with pytest.raises(StoreError) as caught:
-        Store(db)
-    assert caught.value.message == f"cannot save history: permission denied for {db.parent}"
+    opening_fails(db, f"cannot save history: permission denied for {db.parent}")
 
 
 def test_a_read_only_file_mid_session_is_not_called_damaged(db):
