@@ -125,7 +125,8 @@ class BoundedEnvironment(SandboxedEnvironment):
     def _check_sizes(self, name: str, args: tuple, kwargs: Mapping[str, Any]) -> None:
         for value in (*args, *kwargs.values()):
             if _is_int(value) and abs(value) > self.limits.max_output:
-                raise SecurityError(f"{name.removeprefix('do_')} was given {value}, past the limit of {self.limits.max_output:,}")
+                shown = name.removeprefix("do_")
+                raise SecurityError(f"{shown} was given {value}, past the limit of {self.limits.max_output:,}")
 
     def _check_format(self, text: str) -> None:
         if any(int(number) > self.limits.max_output for number in _FORMAT_NUMBER.findall(text)):

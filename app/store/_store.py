@@ -17,5 +17,6 @@ class Store(Conversations, Messages, Search):
         clock: returns the current time (aware); tests pass a fake.
 
     Raises:
-        OrchError: the file is not a usable database, or is from a newer orch.
+        StoreError: the file cannot be opened or is not a usable database (the message says why).
+        OrchError: the file is from a newer orch.
     """
