@@ -169,8 +169,7 @@ def _ask_vault_password() -> str:
 def _open_store(home: Path) -> Store:
     from app.store import DB_NAME, Store
 
-    home.mkdir(parents=True, exist_ok=True)
-    return Store(home / DB_NAME)
+    return Store(home / DB_NAME)  # it makes the folder, and says why when it cannot
 
 
 class _StoreOnFirstUse:

@@ -113,3 +113,16 @@ def test_a_file_that_is_not_a_database_is_called_damaged(db):
     with pytest.raises(StoreError, match="cannot open .*damaged") as caught:
         Store(db)
     assert "aside" in caught.value.hint
+
+
+def test_a_one_shot_on_a_home_that_cannot_be_made_says_why(tmp_path, monkeypatch, run_main):
+    home = tmp_path / "not-yet"
+
+    def mkdir(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    rc, out, err = run_main("--home", str(home), "-m", "echo", "hi")
+    assert rc == 1 and out == ""
+    assert f"cannot save history: {home} is on a read-only file system" in err
+    assert "internal error" not in err and "damaged" not in err
