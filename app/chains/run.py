@@ -97,8 +97,8 @@ class _Execution:
                 self.finished[step.id].set()
                 return
             context = step_context(step, self.run.input, self.run.variables, self.run.outputs)
-            prompt = templates.render(step.prompt, context)
-            system = templates.render(step.system, context) if step.system else self.default_system
+            prompt = await templates.render_async(step.prompt, context)
+            system = await templates.render_async(step.system, context) if step.system else self.default_system
             self.emit(StepStarted(step.id, model.name))
             turn = self.runtime.answer(model, [Message("user", prompt)], system=system, options=step.options)
             async with turn:

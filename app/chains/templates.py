@@ -4,11 +4,15 @@ Templates come from config.yaml; the values they are filled with (the input,
 earlier steps' outputs, run-time variables) are data and are never rendered
 as templates themselves. The environment is a `SandboxedEnvironment` with
 `StrictUndefined`, so `{{ input.__class__ }}` is refused and a misspelt name
-is an error instead of an empty string.
+is an error instead of an empty string. Rendering is bounded in time, output
+size and integer size (see `_sandbox.py`), and `render_async` returns at once
+when its task is cancelled.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,8 +20,12 @@ from typing import TYPE_CHECKING, Any
 from app.errors import ChainError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from jinja2 import Template
     from jinja2.sandbox import SandboxedEnvironment
+
+    from app.chains._sandbox import RenderLimits
 
 STEPS = "steps"
 INPUT = "input"
@@ -42,12 +50,15 @@ class TemplateInfo:
     private_attributes: frozenset[str]
 
 
-def environment() -> SandboxedEnvironment:
-    """A fresh sandboxed environment (one per chain plan; none is shared globally)."""
+def environment(limits: RenderLimits | None = None) -> SandboxedEnvironment:
+    """A fresh sandboxed environment (one per chain plan; none is shared globally), rendering within `limits`."""
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    from app.chains._sandbox import DEFAULT_LIMITS, BoundedEnvironment
+
+    return BoundedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, limits=limits or DEFAULT_LIMITS
+    )
 
 
 def analyse(env: SandboxedEnvironment, source: str) -> TemplateInfo:
@@ -96,20 +107,69 @@ def compile_template(env: SandboxedEnvironment, source: str) -> Template:
         raise TemplateProblem(f"template syntax error on its line {exc.lineno}: {exc.message}") from None
 
 
-def render(template: Template, context: Mapping[str, Any]) -> str:
-    """Fill `template` in.
+def render(template: Template, context: Mapping[str, Any], stop: threading.Event | None = None) -> str:
+    """Fill `template` in, within its environment's limits; setting `stop` ends it at once.
 
     Raises:
-        TemplateProblem: an unknown name, a refused attribute, or any other
-            error the template met while rendering.
+        TemplateProblem: an unknown name, a refused attribute or operation, a
+            limit passed, or any other error the template met while rendering.
     """
     from jinja2 import TemplateError
     from jinja2.exceptions import SecurityError
 
+    from app.chains._sandbox import DEFAULT_LIMITS, LimitExceeded, run_bounded
+
     try:
-        return template.render(context)
+        return run_bounded(template, context, getattr(template.environment, "limits", DEFAULT_LIMITS), stop)
+    except LimitExceeded as exc:
+        raise TemplateProblem(f"template stopped: {exc.message}") from None
     except TemplateError as exc:
         kind = "refused" if isinstance(exc, SecurityError) else "error"
         raise TemplateProblem(f"template {kind}: {exc.message or exc}") from None
+    except (RecursionError, MemoryError) as exc:
+        raise TemplateProblem(f"template stopped: {type(exc).__name__}") from None
     except Exception as exc:  # a filter misused on data, e.g. int('abc')
         raise TemplateProblem(f"template error: {type(exc).__name__}: {exc}") from None
+
+
+async def render_async(template: Template, context: Mapping[str, Any]) -> str:
+    """`render` in a worker thread, so that the event loop runs on and cancelling the task returns at once.
+
+    On cancellation the worker is told to stop and is not waited for: it ends
+    at its next line of template code.
+
+    Raises:
+        TemplateProblem: as `render`.
+        asyncio.CancelledError: the task was cancelled.
+    """
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[str] = loop.create_future()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            result: str | BaseException = render(template, context, stop)
+        except BaseException as exc:  # handed to the waiting task, which raises it
+            result = exc
+        if not stop.is_set():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+                loop.call_soon_threadsafe(_settle, done, result)
+
+    # A daemon thread: one still finishing a stopped template never holds up the exit.
+    threading.Thread(target=work, name="orch-template", daemon=True).start()
+    try:
+        return await done
+    except asyncio.CancelledError:
+        stop.set()
+        raise
+
+
+def _settle(future: asyncio.Future[str], result: str | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)

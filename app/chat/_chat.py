@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.chat._messages import ChatMessage, Totals
+from app.chat._saving import not_saved_from_now_on, write_message
 from app.config import ModelConfig
 from app.errors import UsageError
 from app.runtime import Runtime, Turn
@@ -16,7 +17,7 @@ from app.types import AnswerRecord, Message
 if TYPE_CHECKING:
     from app.chains import ChainEvent, ChainRun
     from app.chat._compare import CompareEvent, CompareRecord
-    from app.store import Store
+    from app.store import Store, StoreError
 
 
 @dataclass
@@ -43,6 +44,9 @@ class Chat:
     last_compare: CompareRecord | None = None
     # The settings last written to the store, so that unchanged ones are not written again.
     _saved_settings: tuple | None = field(default=None, repr=False)
+    # Why the store was given up mid-session (see `history_lost`), and whether the user was told.
+    _lost: StoreError | None = field(default=None, repr=False)
+    _lost_told: bool = field(default=False, repr=False)
 
     # --- settings --------------------------------------------------------------
 
@@ -72,10 +76,15 @@ class Chat:
 
     def save_settings(self) -> None:
         """Store the model, system prompt and options the conversation goes on with (if they changed)."""
+        with self._saving() as store:
+            if store is not None:
+                self._save_settings(store)
+
+    def _save_settings(self, store: Store) -> None:
         settings = (self.model.name, self.system, dict(self.options))
-        if self.store is None or self.conversation_id is None or settings == self._saved_settings:
+        if self.conversation_id is None or settings == self._saved_settings:
             return
-        self.store.save_settings(self.conversation_id, model=settings[0], system=settings[1], options=settings[2])
+        store.save_settings(self.conversation_id, model=settings[0], system=settings[1], options=settings[2])
         self._saved_settings = settings
 
     @property
@@ -125,8 +134,9 @@ class Chat:
         original = self.messages[index]
         record = AnswerRecord(original.model, text) if original.record and original.model else None
         edited = ChatMessage(original.role, text, record)
-        if self.store is not None and self.conversation_id is not None and original.id is not None:
-            edited.id = self.store.edit_message(self.conversation_id, original.id, text).id
+        with self._saving() as store:
+            if store is not None and self.conversation_id is not None and original.id is not None:
+                edited.id = store.edit_message(self.conversation_id, original.id, text).id
         self.messages = self.messages[:index] + [edited]
         return edited
 
@@ -141,9 +151,9 @@ class Chat:
         raise UsageError("nothing to undo")
 
     def _move_head(self) -> None:
-        if self.store is not None and self.conversation_id is not None:
-            head = self.messages[-1].id if self.messages else None
-            self.store.set_head(self.conversation_id, head)
+        with self._saving() as store:
+            if store is not None and self.conversation_id is not None:
+                store.set_head(self.conversation_id, self.messages[-1].id if self.messages else None)
 
     # --- answering -----------------------------------------------------------------
 
@@ -172,6 +182,10 @@ class Chat:
         The answer joins the conversation when the block ends, whether it
         completed, failed (partial text kept, status `error`) or was cancelled
         (`interrupted`); a failure with no text at all leaves nothing behind.
+
+        Raises:
+            StoreError: once, after an answer that ended well, if history could
+                not be saved (see `history_lost`); the answer is kept in memory.
         """
         turn = self.runtime.answer(
             self.model, self.wire_messages(), system=self.system, options={**self.options, **(overrides or {})}
@@ -188,6 +202,7 @@ class Chat:
                 self.mark_failed(self.messages[-1], True)
                 if record.status == "interrupted":
                     self.totals.add(record)
+        self._tell_lost_history()
 
     def add_answer(self, message: ChatMessage, *, counted: bool = True) -> None:
         """Add an answer to the conversation (and its usage to the totals, unless counted elsewhere)."""
@@ -198,10 +213,11 @@ class Chat:
 
     def store_aside(self, message: ChatMessage, parent_id: int | None) -> None:
         """Store `message` under `parent_id` as a side branch, leaving the active branch as it is."""
-        if self.store is not None and self.conversation_id is not None:
-            head = self.messages[-1].id if self.messages else None
-            self._write(message, parent_id)
-            self.store.set_head(self.conversation_id, head)
+        with self._saving() as store:
+            if store is not None and self.conversation_id is not None:
+                head = self.messages[-1].id if self.messages else None
+                write_message(store, self.conversation_id, message, parent_id, self.model.name)
+                store.set_head(self.conversation_id, head)
 
     # --- several answers at once ------------------------------------------------------
 
@@ -233,41 +249,46 @@ class Chat:
         if message.failed == failed:
             return
         message.failed = failed
-        if self.store is not None and self.conversation_id is not None and message.id is not None:
-            self.store.set_failed(self.conversation_id, message.id, failed)
-            self.title = self.store.get_conversation(self.conversation_id).title
+        with self._saving() as store:
+            if store is not None and self.conversation_id is not None and message.id is not None:
+                store.set_failed(self.conversation_id, message.id, failed)
+                self.title = store.get_conversation(self.conversation_id).title
+
+    # --- keeping it in the store ---------------------------------------------------------
+
+    @property
+    def history_lost(self) -> StoreError | None:
+        """Why this session gave its store up (see `_saving.py`); None while it saves or never had one."""
+        return self._lost
+
+    @contextlib.contextmanager
+    def _saving(self) -> Iterator[Store | None]:
+        """The store to write to (None: not saving); a write that fails gives the store up."""
+        from app.store import StoreError
+
+        store = self.store
+        try:
+            yield store
+        except StoreError as exc:
+            assert store is not None
+            self.store = None
+            self._lost = exc
+            with contextlib.suppress(Exception):
+                store.close()
+
+    def _tell_lost_history(self) -> None:
+        if self._lost is not None and not self._lost_told:
+            self._lost_told = True
+            raise not_saved_from_now_on(self._lost) from self._lost
 
     def _persist(self, message: ChatMessage) -> None:
-        if self.store is None:
-            return
-        if self.conversation_id is None:
-            self.conversation_id = self.store.new_conversation(self.model.name, self.title).id
-        parent = next((m.id for m in reversed(self.messages[:-1]) if m.id is not None), None)
-        self._write(message, parent)
-        self.save_settings()
-        if self.title is None and message.role == "user":
-            self.title = self.store.get_conversation(self.conversation_id).title
-
-    def _write(self, message: ChatMessage, parent: int | None) -> None:
-        assert self.store is not None and self.conversation_id is not None
-        record = message.record or AnswerRecord(self.model.name)
-        stored = self.store.add_message(
-            self.conversation_id,
-            message.role,
-            message.content,
-            parent_id=parent,
-            model=message.model,
-            input_tokens=record.input_tokens,
-            output_tokens=record.output_tokens,
-            cost=record.cost,
-            status=_STORED_STATUS[record.status] if message.record else "complete",
-            finish_reason=record.finish_reason,
-            cached_tokens=record.cached_tokens,
-            seconds=record.seconds,
-        )
-        message.id = stored.id
-
-
-# The store keeps three statuses; a truncated or refused answer is `complete` with its finish reason.
-_STORED_STATUS = {"complete": "complete", "truncated": "complete", "refused": "complete",
-                  "interrupted": "interrupted", "error": "error"}  # fmt: skip
+        with self._saving() as store:
+            if store is None:
+                return
+            if self.conversation_id is None:
+                self.conversation_id = store.new_conversation(self.model.name, self.title).id
+            parent = next((m.id for m in reversed(self.messages[:-1]) if m.id is not None), None)
+            write_message(store, self.conversation_id, message, parent, self.model.name)
+            self._save_settings(store)
+            if self.title is None and message.role == "user":
+                self.title = store.get_conversation(self.conversation_id).title

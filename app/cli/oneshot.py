@@ -12,6 +12,7 @@ and one line on stderr says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import sys
 from collections.abc import Awaitable, Callable
@@ -86,10 +87,22 @@ async def _answer(chat: Chat, view: View) -> None:
 
 
 def _repl(wiring: Wiring) -> int:
+    from app.store import DB_NAME, disk_problem
     from app.ui.greeting import greeting
     from app.ui.repl import run_repl
 
     chat, resumed = wiring.chat(interactive=True)
-    history_path = wiring.input_history()
+    home = wiring.home
+    with contextlib.suppress(OSError):  # a home that cannot be made is told below, and the REPL runs on
+        wiring.private_home()
     lines = greeting(chat) + ([resumed] if resumed else [])  # after resuming: it names the model the prompt shows
+    # A read-only or full home is said once, here; the chat then keeps its history (and input) in memory.
+    problem = disk_problem(home / DB_NAME)
+    if problem is not None and chat.store is not None:
+        chat.store.close()
+        chat.store = None
+        lines.append(f"History is not saved in this session: {problem}.")
+    history_path = None if problem else wiring.input_history()
+    if history_path is not None and disk_problem(history_path):
+        history_path = None
     return run_repl(chat, history_path=history_path, vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)

@@ -193,8 +193,7 @@ def _ask_vault_password() -> str:
 def _open_store(home: Path) -> Store:
     from app.store import DB_NAME, Store
 
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return Store(home / DB_NAME)
+    return Store(home / DB_NAME)  # it makes the folder (0700), and says why when it cannot
 
 
 class _StoreOnFirstUse:

@@ -20,9 +20,10 @@ Timestamps are stored as fixed-width UTC ISO 8601 text and returned as aware
 whose length is the schema version (`PRAGMA user_version`).
 
 Nothing here prints. Lookups by what a user typed raise `UsageError`; a
-database that cannot be used raises `OrchError`.
+database that cannot be used raises `StoreError` (an `OrchError`) saying why.
 """
 
+from app.store._errors import StoreError, disk_problem
 from app.store._schema import MIGRATIONS, migrate
 from app.store._store import Store
 from app.store._types import (
@@ -52,8 +53,10 @@ __all__ = [
     "SearchHit",
     "Status",
     "Store",
+    "StoreError",
     "StoredMessage",
     "UsageTotals",
+    "disk_problem",
     "fts_query",
     "migrate",
     "shorten",

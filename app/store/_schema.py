@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from app.errors import OrchError
+from app.store._errors import store_error
 
 # Append-only: never edit a released step, add a new one. Each step is a
 # tuple of SQL statements run in one transaction; its 1-based position is the
@@ -86,13 +87,13 @@ def open_database(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection
     try:
         connection = connect(path, busy_timeout_ms)
     except (OSError, sqlite3.DatabaseError) as exc:
-        raise _unusable(path, exc) from exc
+        raise store_error(path, exc, opening=True) from exc
     try:
         migrate(connection)
     except BaseException as exc:
         connection.close()
         if isinstance(exc, sqlite3.DatabaseError):
-            raise _unusable(path, exc) from exc
+            raise store_error(path, exc, opening=True) from exc
         raise
     return connection
 
@@ -195,15 +196,10 @@ def snapshot(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 @contextlib.contextmanager
 def friendly_errors(path: Path) -> Iterator[None]:
-    """Turn SQLite's operational failures into an `OrchError` a user can read."""
+    """Turn SQLite's failures (locked past the timeout, disk full, read-only, damaged) into a `StoreError`."""
     try:
         yield
-    except sqlite3.OperationalError as exc:  # locked past the timeout, disk full, read-only…
-        hint = "Another orch is holding it; try again." if "locked" in str(exc) else None
-        raise OrchError(f"cannot save to or read {path}: {exc}", hint) from exc
-
-
-def _unusable(path: Path, exc: Exception) -> OrchError:
-    return OrchError(
-        f"cannot open {path}: {exc}", "If the file is damaged, move it aside; orch then starts a new history."
-    )
+    except (sqlite3.IntegrityError, sqlite3.ProgrammingError):
+        raise  # a statement of ours that is wrong: a bug, not the user's disk
+    except sqlite3.DatabaseError as exc:
+        raise store_error(path, exc, opening=False) from exc
