@@ -22,12 +22,15 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from app.chat import Chat
 from app.commands import build_registry
 from app.commands.results import Ask, Result
+from app.commands.usage import summary as usage_summary
+from app.commands.usage import track_usage
 from app.errors import EXIT_OK, OrchError
 from app.ui import actions, present
 from app.ui.actions import ExitRepl, NextInput
 from app.ui.completer import CommandCompleter
 from app.ui.keybindings import key_bindings
 from app.ui.prompts import Prompts
+from app.ui.sanitize import visible
 from app.ui.style import make_console, prompt_style
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ class Repl:
     def __init__(self, chat: Chat, console=None, history_path=None, vi_mode: bool = False,
                  input=None, output=None, greeting: list[str] | None = None) -> None:
         self.chat = chat
+        track_usage(chat)  # per-model rows for /usage, kept for the whole session
         self._console = console
         self.registry = build_registry()
         self.greeting = greeting or []
@@ -96,14 +100,12 @@ class Repl:
         return [("class:prompt.model", self.chat.model.name), ("class:prompt.arrow", "> ")]
 
     def toolbar(self):
+        """`model · title · tokens · cost · vault`: usage once there is some, `n/a` where it is unknown."""
         chat = self.chat
-        totals = chat.totals
-        tokens = totals.input_tokens + totals.output_tokens
-        cost = f"${totals.cost:.4f}" if totals.cost or totals.priced else "cost n/a"
         keys = chat.runtime.keys
         vault = "no vault" if not keys.vault.exists() else ("vault unlocked" if keys.unlocked else "vault locked")
-        title = f" · {chat.title}" if chat.title else ""
-        return [("class:bottom-toolbar", f" {chat.model.name}{title} · {tokens:,} tokens · {cost} · {vault} ")]
+        parts = [chat.model.name, visible(chat.title or ""), usage_summary(chat), vault]
+        return [("class:bottom-toolbar", f" {' · '.join(part for part in parts if part)} ")]
 
     async def run(self) -> int:
         if self.greeting:
