@@ -75,10 +75,11 @@ def format_tokens(tokens: int, answers: int, uncounted: int) -> str:
 
 
 def format_cost(cost: float, answers: int, unpriced: int) -> str:
-    """`$0.0123`; `$0.0123+` when some answers' cost is unknown; `n/a` when none is known."""
+    """`$0.0123` (`<$0.0001` for less); `$0.0123+` when some answers' cost is unknown; `n/a` when none is."""
     if answers and unpriced == answers:
         return "n/a"
-    return f"${cost:.4f}" + ("+" if unpriced else "")
+    shown = "<$0.0001" if 0 < cost < 0.00005 else f"${cost:.4f}"
+    return shown + ("+" if unpriced else "")
 
 
 def summary(chat: Chat) -> str:

@@ -88,6 +88,7 @@ class Repl:
             input=input,
             output=output,
         )
+        self._erase_tall_input()
 
     @property
     def console(self):
@@ -140,13 +141,45 @@ class Repl:
         while True:
             try:
                 with patch_stdout(raw=True):
-                    return await self.session.prompt_async(self.prompt_message, default=default, pre_run=pre_run)
+                    text = await self.session.prompt_async(self.prompt_message, default=default, pre_run=pre_run)
+                self._echo_erased_input(text)
+                return text
             except KeyboardInterrupt:
                 default = ""
                 self._cancel_edit()
                 continue
             except EOFError:
                 return None
+
+    def _erase_tall_input(self) -> None:
+        """Have a line taller than the screen erased when it is sent, to be printed whole instead.
+
+        prompt-toolkit draws only the screenful of an input that fits; left as drawn, the sent
+        message would stay in scrollback cut to its last screenful.
+        """
+        buffer = self.session.default_buffer
+        accept = buffer.accept_handler
+        app = self.session.app
+
+        def erase_if_tall(buffer) -> bool:
+            columns, rows = app.output.get_size().columns or 80, app.output.get_size().rows or 24
+            width = len(self.chat.model.name) + 2
+            height = sum(1 + (width + len(line)) // max(columns, 1) for line in buffer.text.split("\n"))
+            app.erase_when_done = height >= rows - 1
+            return accept(buffer) if accept else False
+
+        buffer.accept_handler = erase_if_tall
+
+    def _echo_erased_input(self, text: str) -> None:
+        """Print a sent line that was erased from the screen (see `_erase_tall_input`), whole, once."""
+        app = self.session.app
+        if not app.erase_when_done:
+            return
+        app.erase_when_done = False
+        first, *more = text.split("\n")
+        dots = "." * (len(self.chat.model.name) + 1) + " "
+        fragments = [*self.prompt_message(), ("", first + "\n"), *[("", f"{dots}{line}\n") for line in more]]
+        print_formatted_text(FormattedText(fragments), style=prompt_style(), output=self.session.output, end="")
 
     def _cancel_edit(self) -> None:
         """Drop a pending `/edit` (Ctrl-C or an empty line at its prompt): the next line is a new message."""

@@ -11,7 +11,7 @@ from app.commands import build_registry
 from app.commands.arguments import Arguments, parse_arguments
 from app.commands.results import Notice, RunChain
 from app.errors import UsageError
-from tests.support.chain_world import load_config, make_runtime, write_config
+from tests.support.chain_world import make_chat
 
 CHAINS = """
 chains:
@@ -24,9 +24,7 @@ chains:
 
 @pytest.fixture
 def chat(tmp_path: Path) -> Chat:
-    config, _ = load_config(write_config(tmp_path, CHAINS))
-    runtime = make_runtime(config, tmp_path)
-    return Chat(runtime, runtime.model("echo"))
+    return make_chat(tmp_path, CHAINS)
 
 
 def test_options_and_pairs_stand_anywhere_after_the_fixed_words() -> None:

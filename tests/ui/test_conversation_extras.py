@@ -13,14 +13,12 @@ from app.commands.conversations import resume
 from app.commands.registry import Registry
 from app.store import Store
 from app.types import AnswerRecord
-from tests.support.chain_world import load_config, make_runtime, write_config
+from tests.support.chain_world import make_chat
 
 
 @pytest.fixture
 def chat(tmp_path: Path) -> Chat:
-    config, _ = load_config(write_config(tmp_path))
-    runtime = make_runtime(config, tmp_path)
-    return Chat(runtime, runtime.model("echo"), store=Store(tmp_path / "history.db"))
+    return make_chat(tmp_path, saved=True)
 
 
 @pytest.fixture

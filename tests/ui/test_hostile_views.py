@@ -20,9 +20,10 @@ from app.ui import present
 from app.ui.chain_view import StepLines, show_final
 from app.ui.compare_view import CompareView
 from app.ui.style import make_console
-from tests.support.chain_world import load_config, make_runtime, write_config
+from tests.support.chain_world import make_chat
 
 HOSTILE = "Hi \x1b]0;PWNED\x1b\\ and \x1b]52;c;cHduZWQ=\x1b\\ end \x1b[2J\x1b[6n \x9b31m \x1bP+q\x1b\\ \x07"
+ONE_CHAIN = "chains:\n  one:\n    steps:\n      - {id: a, prompt: '{{ input }}'}\n"
 RAW = ("\x1b]", "\x1b[2J", "\x1b[6n", "\x1bP", "\x9b", "\x07")
 
 
@@ -38,10 +39,7 @@ def terminal() -> tuple[Console, io.StringIO]:
 
 @pytest.fixture
 def chat(tmp_path: Path) -> Chat:
-    path = write_config(tmp_path, "chains:\n  one:\n    steps:\n      - {id: a, prompt: '{{ input }}'}\n")
-    config, _ = load_config(path)
-    runtime = make_runtime(config, tmp_path)
-    return Chat(runtime, runtime.model("echo"), store=Store(tmp_path / "history.db"))
+    return make_chat(tmp_path, ONE_CHAIN, saved=True)
 
 
 @pytest.mark.parametrize("live", [True, False])
