@@ -92,12 +92,12 @@ class CompareView:
         record = pane.record
         if record is not None and record.status == "error":
             return Text(f"failed: {visible(record.error or '')}", style="chain.step.failed")
-        text = visible(pane.text)
+        text = pane.text
         if not text:
             return Text("(no answer)" if record is not None else "…", style="chat.footer")
         if max_lines is not None:
             return _LiveTail(text, max_lines, self._markdown_of if self._rendered(console) else None)
-        return self._markdown_of(text) if self._rendered(console) else Text(text)
+        return self._markdown_of(visible(text)) if self._rendered(console) else Text(visible(text))
 
     def _rendered(self, console: Console) -> bool:
         return self.markdown and console.is_terminal
@@ -159,6 +159,7 @@ class _LiveTail:
         if len(text) > window:
             text = text[-window:]
             text = text[text.find("\n") + 1 :] if "\n" in text else text
+        text = visible(text)
         renderable = self._markdown(text) if self._markdown else Text(text)
         lines = console.render_lines(renderable, options.update(width=width, height=None), pad=False)
         for index, line in enumerate(lines[-self._max_lines :]):
