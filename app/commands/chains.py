@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from app.commands.arguments import parse_arguments
 from app.commands.registry import CommandContext, CommandFamily, Registry, completing_from_chat
 from app.commands.results import Compare, Notice, Result, RunChain, Table
 from app.errors import UsageError
@@ -14,49 +14,41 @@ if TYPE_CHECKING:
     from app.chains import ChainPlan
     from app.chat import Chat
 
-_WORD = re.compile(r"\s*(\S+)")
-_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
-
+DRY_RUN = "--dry-run"
 
 # --- parsing -----------------------------------------------------------------------------
 
 
-def _take_words(text: str, keep: Callable[[str], bool]) -> tuple[list[str], str]:
-    """Leading words of `text` for which `keep(word)` holds, and the rest of the text as typed."""
-    taken: list[str] = []
-    position = 0
-    while True:
-        match = _WORD.match(text, position)
-        if match is None or not keep(match.group(1)):
-            return taken, text[position:].strip()
-        taken.append(match.group(1))
-        position = match.end()
-
-
 def parse_chain_command(chat: Chat, argument: str) -> tuple[RunChain, bool]:
-    """`[--dry-run] NAME [KEY=VALUE…] [INPUT]`: KEY=VALUE words count only for the chain's declared variables.
+    """`NAME [INPUT]` with `--dry-run` and the chain's `KEY=VALUE` variables anywhere after the name.
+
+    A `KEY=VALUE` word is a variable only when the chain declares KEY; `--` ends the options and pairs.
 
     Returns:
         The run asked for, and whether `--dry-run` was given.
 
     Raises:
-        UsageError: no chain named, an unknown chain, or no input for a chain that reads one.
+        UsageError: no chain named, an unknown chain or option, or no input for a chain that reads one.
         ConfigError: the chain has problems.
     """
     from app.chains import plan_chain
 
-    flags, rest = _take_words(argument, lambda word: word == "--dry-run")
-    name = _WORD.match(rest)
-    if name is None:
+    plans: dict[str, ChainPlan] = {}
+
+    def plan_of(name: str) -> ChainPlan:
+        if name not in plans:
+            plans[name] = plan_chain(chat.runtime.config, name)
+        return plans[name]
+
+    args = parse_arguments(argument, fixed=1, options=(DRY_RUN,), keys=lambda words: plan_of(words[0]).variables)
+    if not args.words:
         raise UsageError("which chain?", "Usage: /chain NAME [INPUT]; /chains lists them.")
-    plan = plan_chain(chat.runtime.config, name.group(1))
-    rest = rest[name.end() :]
-    pairs, text = _take_words(rest, lambda word: _declared(plan, word))
-    variables = dict(pair.split("=", 1) for pair in pairs)
-    plan.bind(variables)
-    if not text and plan.uses_input and not flags:
+    plan = plan_of(args.words[0])
+    plan.bind(args.pairs)
+    dry_run = DRY_RUN in args.options
+    if not args.rest and plan.uses_input and not dry_run:
         raise UsageError(f"chain '{plan.name}' needs an input", f"Usage: /chain {plan.name} TEXT")
-    return RunChain(plan.name, text, variables), bool(flags)
+    return RunChain(plan.name, args.rest, args.pairs), dry_run
 
 
 def dry_run_notice(chat: Chat, request: RunChain) -> Notice:
@@ -68,32 +60,28 @@ def dry_run_notice(chat: Chat, request: RunChain) -> Notice:
     return Notice(describe_dry_run(plan, steps), style="chat.answer")
 
 
-def _declared(plan: ChainPlan, word: str) -> bool:
-    match = _ASSIGNMENT.match(word)
-    return match is not None and match.group(1) in plan.variables
-
-
 def parse_compare_command(chat: Chat, argument: str) -> Compare:
-    """`MODEL [MODEL…] [PROMPT]`: with one model, the current one is compared with it.
+    """`MODEL[,MODEL…] [PROMPT]`: the models as one comma list; with one model, the current one is compared with it.
 
     Raises:
-        UsageError: no model named, or no prompt and no earlier message.
+        UsageError: no model named, an unknown model (with the nearest names), or no prompt and no
+            earlier message that got an answer.
     """
-    known = {label for m in chat.runtime.config.models for label in (m.name, *m.aliases)}
-    names, prompt = _take_words(argument, lambda word: word in known)
-    if not names:
-        first = argument.split()[0] if argument.split() else ""
-        if first:
-            chat.runtime.model(first)  # raises with the nearest names
-        raise UsageError("which models?", "Usage: /compare MODEL MODEL… [PROMPT]")
-    models = [chat.runtime.model(n).name for n in names]
+    args = parse_arguments(argument, fixed=1)
+    if not args.words:
+        raise UsageError("which models?", "Usage: /compare MODEL,MODEL… [PROMPT]")
+    names = [name for name in args.words[0].split(",") if name]
+    models = [chat.runtime.model(name).name for name in names]  # an unknown name raises with the nearest
     if len(models) == 1 and models[0] != chat.model.name:
         models.insert(0, chat.model.name)
     models = list(dict.fromkeys(models))
+    if len(models) < 2:
+        raise UsageError("compare with which other model?", "Usage: /compare MODEL,MODEL… [PROMPT]")
+    prompt = args.rest
     if not prompt:
-        last = next((m for m in reversed(chat.messages) if m.role == "user"), None)
+        last = next((m for m in reversed(chat.messages) if m.role == "user" and not m.failed), None)
         if last is None:
-            raise UsageError("nothing to compare yet", "Give a prompt: /compare MODEL MODEL… PROMPT")
+            raise UsageError("nothing to compare yet", "Give a prompt: /compare MODEL,MODEL… PROMPT")
         prompt = last.content
     return Compare(models, prompt)
 
@@ -145,9 +133,11 @@ def chains_table(chat: Chat) -> Result:
 def _complete_chain(chat: Chat, argument: str) -> Iterable[str]:
     config = chat.runtime.config
     words = argument.split()
-    if argument.endswith(" "):
+    if argument.endswith(" ") or not words:
         words.append("")
-    words = [w for w in words if w != "--dry-run"] or [""]
+    if words[-1].startswith("-"):
+        return [f"{DRY_RUN}\tshow the order and the prompts, call no model"]
+    words = [w for w in words if not w.startswith("--")]
     if len(words) == 1:
         return [f"{name}\t{chain.description or ''}" for name, chain in config.chains.items()]
     chain = config.chains.get(words[0])
@@ -157,8 +147,15 @@ def _complete_chain(chat: Chat, argument: str) -> Iterable[str]:
 
 
 def _complete_models(chat: Chat, argument: str) -> Iterable[str]:
+    """Models for the comma list that is the first word; none once the prompt has begun."""
+    if " " in argument.lstrip():
+        return
+    listed, _, _ = argument.lstrip().rpartition(",")
+    prefix = listed + "," if listed else ""
+    taken = set(listed.split(","))
     for model in chat.runtime.config.models:
-        yield f"{model.name}\t{model.provider} · {model.id}"
+        if model.name not in taken:
+            yield f"{prefix}{model.name}\t{model.provider} · {model.id}"
 
 
 def _complete_pick(chat: Chat, argument: str) -> Iterable[str]:
@@ -172,8 +169,16 @@ def _complete_pick(chat: Chat, argument: str) -> Iterable[str]:
 COMMANDS = CommandFamily("chains")
 
 
-@COMMANDS.command("chain", help="run a chain from config.yaml on INPUT", usage="[--dry-run] NAME [KEY=VALUE…] [INPUT]",
-                  complete=completing_from_chat(_complete_chain))  # fmt: skip
+@COMMANDS.command(
+    "chain", help="run a chain from config.yaml on INPUT", usage="NAME [INPUT] [KEY=VALUE…] [--dry-run]",
+    complete=completing_from_chat(_complete_chain),
+    arguments=[("NAME", "a chain of config.yaml (/chains lists them)"),
+               ("INPUT", "the text the chain works on, {{ input }} in its prompts"),
+               ("KEY=VALUE", "a variable the chain declares; anywhere after NAME"),
+               (DRY_RUN, "show the order and the prompts; no model is called"),
+               ("--", "what follows is INPUT, even a word like --x or k=v")],
+    example="/chain review --dry-run tone=warm why is the sky blue",
+)  # fmt: skip
 async def chain(ctx: CommandContext, argument: str) -> Result:
     if not argument:
         return chains_table(ctx.chat)
@@ -187,18 +192,30 @@ async def chains_(ctx: CommandContext, argument: str) -> Result:
     return chains_table(ctx.chat)
 
 
-@COMMANDS.command("compare", help="ask several models at once (default: the last message)",
-                  usage="MODEL MODEL… [PROMPT]", complete=completing_from_chat(_complete_models))  # fmt: skip
+@COMMANDS.command(
+    "compare", help="ask several models at once (default: your last message)", usage="MODEL,MODEL… [PROMPT]",
+    complete=completing_from_chat(_complete_models),
+    arguments=[("MODEL,MODEL…", "the models, as one comma list; one model is compared with the current one"),
+               ("PROMPT", "what to ask them; without it, your last message that got an answer")],
+    example="/compare sonnet,gpt-5 explain monads briefly",
+)  # fmt: skip
 async def compare(ctx: CommandContext, argument: str) -> Result:
     return parse_compare_command(ctx.chat, argument)
 
 
 @COMMANDS.command("pick", help="continue with answer N of the last /compare", usage="N",
-                  complete=completing_from_chat(_complete_pick))  # fmt: skip
+                  complete=completing_from_chat(_complete_pick),
+                  arguments=[("N", "the number in the answer's title")], example="/pick 2")  # fmt: skip
 async def pick_(ctx: CommandContext, argument: str) -> Result:
     if not argument.strip().isdigit():
         raise UsageError("which answer?", "Usage: /pick N, N being the number above the answer.")
-    answer = ctx.chat.pick(int(argument))
+    chat = ctx.chat
+    if chat.last_compare is None and ctx.registry.picked is not None:
+        raise UsageError("nothing to pick: the last comparison was picked from already",
+                         "Run /compare again to compare anew; /retry answers once more.")  # fmt: skip
+    compared = chat.last_compare
+    answer = chat.pick(int(argument))
+    ctx.registry.picked = compared
     return Notice(f"continuing with answer {argument.strip()}; now talking to {answer.model}")
 
 

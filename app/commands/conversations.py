@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.commands.arguments import parse_arguments
 from app.commands.registry import CommandContext, CommandFamily, Registry
 from app.commands.results import Confirm, EditInput, Notice, Result, Table
 from app.errors import UsageError
 
 if TYPE_CHECKING:
-    from app.chat import Chat
-    from app.store import Store
+    from app.chat import Chat, ChatMessage
+    from app.store import BranchInfo, Store
 
 
 def _store(chat: Chat) -> Store:
@@ -62,7 +63,36 @@ def resume(chat: Chat, conversation: str | None, model: str | None = None) -> st
     chat.load(found.id)
     if model:
         chat.use_model(model)
-    return f"resumed #{found.id} {found.title or ''} ({len(chat.messages)} messages, {chat.model.name})".replace("  ", " ")
+    line = f"resumed #{found.id} {found.title or ''} ({len(chat.messages)} messages, {chat.model.name})"
+    return "\n".join([line.replace("  ", " "), *recap(chat)])
+
+
+def recap(chat: Chat) -> list[str]:
+    """The last exchange, a line each, so that a resumed conversation shows where it was left."""
+    last_user = next((i for i in range(len(chat.messages) - 1, -1, -1) if chat.messages[i].role == "user"), None)
+    if last_user is None:
+        return []
+    return [f"  {_who(m)}: {_preview(m.content, 100)}{_mark(m)}" for m in chat.messages[last_user:]]
+
+
+def _who(message: ChatMessage) -> str:
+    return "you" if message.role == "user" else (message.model or "assistant")
+
+
+def _preview(text: str, width: int) -> str:
+    """The first line of `text`, cut to `width`, with `…` when anything was left out."""
+    stripped = text.strip()
+    first_line = stripped.splitlines()[0] if stripped else ""
+    return first_line[:width] + ("…" if len(first_line) > width or "\n" in stripped else "")
+
+
+# How /history and the recap mark a message that did not end as a whole answer.
+_MARKS = {"error": "failed", "interrupted": "interrupted", "truncated": "truncated", "refused": "refused"}
+
+
+def _mark(message: ChatMessage) -> str:
+    mark = _MARKS.get(message.status)
+    return f" [{mark}]" if mark else ""
 
 
 def apply_edit(chat: Chat, index: int, text: str) -> None:
@@ -108,14 +138,15 @@ async def sessions(ctx: CommandContext, argument: str) -> Result:
 
 
 @COMMANDS.command("load", help="resume a saved conversation", usage="ID|TITLE", complete=_titles,
-                  aliases=("resume",))
+                  aliases=("resume",), arguments=[("ID|TITLE", "as /sessions lists them")], example="/load 12")
 async def load(ctx: CommandContext, argument: str) -> Result:
     if not argument:
         raise UsageError("usage: /load ID|TITLE", "`/sessions` lists them.")
     return Notice(resume(ctx.chat, argument))
 
 
-@COMMANDS.command("search", help="search every saved message", usage="TEXT")
+@COMMANDS.command("search", help="search every saved message", usage="TEXT", arguments=[("TEXT", "words every match holds")],
+                  example="/search sqlite wal")
 async def search(ctx: CommandContext, argument: str) -> Result:
     if not argument:
         raise UsageError("usage: /search TEXT")
@@ -132,13 +163,8 @@ async def history(ctx: CommandContext, argument: str) -> Result:
     messages = ctx.chat.messages
     if not messages:
         return Notice("no messages yet")
-    rows = []
-    for i, m in enumerate(messages, 1):
-        first_line = m.content.strip().splitlines()[0] if m.content.strip() else ""
-        preview = first_line[:90] + ("…" if len(first_line) > 90 or "\n" in m.content.strip() else "")
-        who = m.role if m.role == "user" else (m.model or "assistant")
-        flag = "" if m.status == "complete" else f" [{m.status}]"
-        rows.append([str(i), who, preview + flag])
+    rows = [[str(i), m.role if m.role == "user" else _who(m), _preview(m.content, 90) + _mark(m)]
+            for i, m in enumerate(messages, 1)]  # fmt: skip
     return Table(["#", "from", "message"], rows)
 
 
@@ -159,29 +185,51 @@ async def edit(ctx: CommandContext, argument: str) -> Result:
 @COMMANDS.command("branches", help="the branches of this conversation")
 async def branches(ctx: CommandContext, argument: str) -> Result:
     chat = ctx.chat
-    found = _store(chat).branches(_current_id(chat))
+    found = numbered_branches(_store(chat), _current_id(chat))
     rows = [[("▸" if b.current else "") + str(i), str(b.length), _when(b.updated), b.preview]
             for i, b in enumerate(found, 1)]
     return Table(["branch", "messages", "last", "ends with"], rows, note="/branch N switches")
 
 
+def numbered_branches(store: Store, conversation_id: int) -> list[BranchInfo]:
+    """The branches in the order they were made, so that their numbers stay put as they grow.
+
+    A branch is dated by the first of its messages that no other branch holds (the edit that
+    forked it); continuing a branch adds messages after that one and leaves its number alone.
+    """
+    found = store.branches(conversation_id)
+    paths = {b.leaf_id: {m.id for m in store.branch(conversation_id, b.leaf_id)} for b in found}
+
+    def made(branch: BranchInfo) -> int:
+        others = set().union(*(ids for leaf, ids in paths.items() if leaf != branch.leaf_id))
+        return min(paths[branch.leaf_id] - others, default=branch.leaf_id)
+
+    return sorted(found, key=made)
+
+
 @COMMANDS.command("branch", help="switch to branch N", usage="N")
 async def branch(ctx: CommandContext, argument: str) -> Result:
     chat = ctx.chat
-    found = _store(chat).branches(_current_id(chat))
+    found = numbered_branches(_store(chat), _current_id(chat))
     if not argument.isdigit() or not 1 <= int(argument) <= len(found):
         raise UsageError(f"usage: /branch N, with N from 1 to {len(found)}")
     chat.load(_current_id(chat), found[int(argument) - 1].leaf_id)
     return Notice(f"on branch {argument} ({len(chat.messages)} messages)")
 
 
-@COMMANDS.command("export", help="write this conversation as markdown (.json: JSON)", usage="[PATH]")
+@COMMANDS.command("export", help="write this conversation as markdown (.json: JSON)", usage="[PATH]",
+                  arguments=[("PATH", "a file (.json: JSON, else markdown) or a folder to write it in")],
+                  example="/export notes/chat.md")
 async def export(ctx: CommandContext, argument: str) -> Result:
     from app.export import export_json, export_markdown
 
     chat = ctx.chat
     store, conversation_id = _store(chat), _current_id(chat)
-    path = Path(argument).expanduser() if argument else Path(f"orch-{conversation_id}.md")
+    given = parse_arguments(argument).rest
+    default_name = f"orch-{conversation_id}.md"
+    path = Path(given).expanduser() if given else Path(default_name)
+    if path.is_dir():
+        path = path / default_name
     if path.suffix.lower() == ".json":
         text = json.dumps(export_json(store, conversation_id), ensure_ascii=False, indent=2) + "\n"
     else:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from app.commands.arguments import parse_arguments
 from app.commands.registry import CommandContext, CommandFamily, Registry
 from app.commands.results import Ask, Clipboard, Exit, Notice, PickModel, Result, Table
-from app.config import ModelOptions
+from app.config import ModelConfig, ModelOptions
 from app.errors import UsageError
 
 OPTION_NAMES = tuple(ModelOptions.model_fields)
+CLEAR = "--clear"
 
 
 def model_names(ctx: CommandContext, _: str = "") -> Iterable[str]:
@@ -30,22 +32,18 @@ def _command_labels(ctx: CommandContext, _: str) -> Iterable[str]:
     return ctx.registry.labels()
 
 
-def _format_cost(cost: float, priced: bool) -> str:
-    return f"${cost:.4f}" if priced else (f"${cost:.4f}+" if cost else "n/a")
-
-
 COMMANDS = CommandFamily("general")
 
 
 @COMMANDS.command("help", help="list commands, or show one: /help NAME", usage="[COMMAND]", aliases=("?",),
-                  complete=_command_labels)
+                  complete=_command_labels, arguments=[("COMMAND", "a command's name, with or without /")],
+                  example="/help chain")  # fmt: skip
 async def help_(ctx: CommandContext, argument: str) -> Result:
     if argument:
         command = ctx.registry.get(argument.lstrip("/"))
         if command is None:
             raise UsageError(f"unknown command /{argument.lstrip('/')}")
-        aliases = f" (also {', '.join('/' + a for a in command.aliases)})" if command.aliases else ""
-        return Notice(f"/{command.name} {command.usage}".rstrip() + f"{aliases}\n  {command.help}")
+        return Notice(command.describe())
     rows = [list(row) for row in ctx.registry.help_rows()]
     return Table(
         ["command", "aliases", "what it does"],
@@ -56,7 +54,8 @@ async def help_(ctx: CommandContext, argument: str) -> Result:
 
 
 @COMMANDS.command("model", help="switch model; without a name, pick from a menu", usage="[NAME]",
-                  complete=model_names)
+                  complete=model_names, arguments=[("NAME", "a model's name or alias (/models lists them)")],
+                  example="/model sonnet")  # fmt: skip
 async def model(ctx: CommandContext, argument: str) -> Result:
     if not argument:
         return PickModel()
@@ -72,25 +71,39 @@ async def models(ctx: CommandContext, argument: str) -> Result:
     for m in config.models:
         status = chat.runtime.keys.status(config.providers[m.provider].key)
         mark = "▸ " if m.name == chat.model.name else "  "
-        price = f"${m.pricing.input:g}/${m.pricing.output:g}" if m.pricing else ""
-        rows.append([mark + m.name, m.provider, m.id, status, price])
-    return Table(["model", "provider", "id", "key", "per 1M in/out"], rows)
+        rows.append([mark + model_label(m), m.provider, m.id, status, price_text(m)])
+    return Table(["model", "provider", "id", "key", "price in/out per 1M"], rows, note="▸ the current model")
 
 
-@COMMANDS.command("system", help="show or set the system prompt; /system --clear removes it", usage="[TEXT]")
+def model_label(model: ModelConfig) -> str:
+    """A model's name with its aliases, as `orch models` shows it: `sonnet (s, claude)`."""
+    return model.name + (f" ({', '.join(model.aliases)})" if model.aliases else "")
+
+
+def price_text(model: ModelConfig) -> str:
+    """USD per million input / output tokens, as `orch models` shows it: `$3 / $15`; empty when unpriced."""
+    return f"${model.pricing.input:g} / ${model.pricing.output:g}" if model.pricing else ""
+
+
+@COMMANDS.command("system", help="show or set the system prompt; /system --clear removes it",
+                  usage="[TEXT] [--clear]", arguments=[("TEXT", "the new system prompt"), (CLEAR, "remove it")],
+                  example="/system Answer in one short paragraph.")  # fmt: skip
 async def system(ctx: CommandContext, argument: str) -> Result:
     chat = ctx.chat
-    if not argument:
-        return Notice(f"system prompt: {chat.system}" if chat.system else "no system prompt")
-    if argument == "--clear":
+    args = parse_arguments(argument, options=(CLEAR,))
+    if CLEAR in args.options:
         chat.system = None
         return Notice("system prompt removed")
-    chat.system = argument
+    if not args.rest:
+        return Notice(f"system prompt: {chat.system}" if chat.system else "no system prompt")
+    chat.system = args.rest
     return Notice("system prompt set")
 
 
 @COMMANDS.command("set", help="set a model option (temperature, max_tokens…); /set KEY alone unsets it",
-                  usage="[KEY [VALUE]]", complete=_option_completions)
+                  usage="[KEY [VALUE]]", complete=_option_completions,
+                  arguments=[("KEY", "an option: " + ", ".join(OPTION_NAMES)), ("VALUE", "read as YAML: 0.2, true, [a, b]")],
+                  example="/set temperature 0.2")  # fmt: skip
 async def set_(ctx: CommandContext, argument: str) -> Result:
     chat = ctx.chat
     words = argument.split(None, 1)
@@ -144,29 +157,11 @@ async def copy(ctx: CommandContext, argument: str) -> Result:
     return Clipboard(answer.content)
 
 
-@COMMANDS.command("usage", help="tokens and cost of this session, per model")
-async def usage(ctx: CommandContext, argument: str) -> Result:
-    per_model: dict[str, list] = {}
-    for m in ctx.chat.messages:
-        if m.role != "assistant":
-            continue
-        row = per_model.setdefault(m.model or "?", [0, 0, 0, 0.0, True])
-        row[0] += 1
-        row[1] += m.input_tokens or 0
-        row[2] += m.output_tokens or 0
-        if m.cost is None:
-            row[4] = False
-        else:
-            row[3] += m.cost
-    rows = [[name, str(n), str(i), str(o), _format_cost(c, p)] for name, (n, i, o, c, p) in per_model.items()]
-    t = ctx.chat.totals
-    rows.append(["session total", str(t.answers), str(t.input_tokens), str(t.output_tokens),
-                 _format_cost(t.cost, t.priced)])
-    return Table(["model", "answers", "input tokens", "output tokens", "cost"], rows)
-
-
 @COMMANDS.command("lock", help="forget the unlocked vault now")
 async def lock(ctx: CommandContext, argument: str) -> Result:
+    keys = ctx.chat.runtime.keys
+    if not keys.vault.exists():
+        return Notice("there is no vault to lock (`orch vault init` makes one)")
     ctx.chat.runtime.forget_keys()
     return Notice("vault locked; the password will be asked on the next request that needs a key")
 

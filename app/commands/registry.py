@@ -18,7 +18,7 @@ from app.commands.results import Result
 from app.errors import UsageError
 
 if TYPE_CHECKING:
-    from app.chat import Chat
+    from app.chat import Chat, CompareRecord
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ class Command:
         complete: `(ctx, argument_text) -> candidates` for the text after the name;
             a candidate may carry a note for the menu after a tab.
         group: where `/help` lists it.
+        arguments: (argument, what it is) pairs for `/help NAME`.
+        example: a line that uses it, for `/help NAME`.
     """
 
     name: str
@@ -69,6 +71,18 @@ class Command:
     aliases: tuple[str, ...] = ()
     complete: Completer | None = None
     group: str = "general"
+    arguments: tuple[tuple[str, str], ...] = ()
+    example: str = ""
+
+    def describe(self) -> str:
+        """What `/help NAME` shows: usage, aliases, help, the arguments, an example."""
+        aliases = f" (also {', '.join('/' + a for a in self.aliases)})" if self.aliases else ""
+        lines = [f"/{self.name} {self.usage}".rstrip() + aliases, f"  {self.help}"]
+        width = max((len(name) for name, _ in self.arguments), default=0)
+        lines += [f"  {name.ljust(width)}  {what}" for name, what in self.arguments]
+        if self.example:
+            lines.append(f"  example: {self.example}")
+        return "\n".join(lines)
 
 
 class CommandFamily:
@@ -90,11 +104,14 @@ class CommandFamily:
         usage: str = "",
         aliases: Iterable[str] = (),
         complete: Completer | None = None,
+        arguments: Iterable[tuple[str, str]] = (),
+        example: str = "",
     ) -> Callable[[Handler], Handler]:
         """Decorator that declares a module-level handler as `/name`."""
 
         def declare(handler: Handler) -> Handler:
-            self._commands.append(Command(name, handler, help, usage, tuple(aliases), complete, self.group))
+            self._commands.append(Command(name, handler, help, usage, tuple(aliases), complete, self.group,
+                                          tuple(arguments), example))  # fmt: skip
             return handler
 
         return declare
@@ -105,10 +122,15 @@ class CommandFamily:
 
 @dataclass
 class Registry:
-    """The commands one REPL knows. An instance, so tests can build their own."""
+    """The commands one REPL knows. An instance, so tests can build their own.
+
+    Attributes:
+        picked: the last comparison `/pick` continued with (so a second `/pick` can say so).
+    """
 
     _commands: dict[str, Command] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
+    picked: CompareRecord | None = None
 
     def add(self, command: Command) -> None:
         """Know `command` by its name and aliases.

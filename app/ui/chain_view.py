@@ -9,6 +9,7 @@ skipped, failed, cancelled — fed by the executor's events.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from rich.text import Text
 
 from app import chains
 from app.ui.render import Footer
+from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
     from app.chat import Chat
@@ -44,7 +46,24 @@ _STYLES = {
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(visible(text).split())
+
+
+# A `when` condition as it describes itself (`check contains 'x'`), and what is true when it did not hold.
+_CONDITION = re.compile(r"(?P<step>\S+) (?P<verb>does not contain|contains|is|matches) (?P<value>'.*')", re.DOTALL)
+_NEGATED = {"contains": "does not contain", "does not contain": "contains", "is": "is not", "matches": "does not match"}
+
+
+def why_skipped(condition: str | None) -> str:
+    """Why a step was skipped, said plainly: `skipped: check does not contain 'NO FLAWS'`.
+
+    Args:
+        condition: the step's `when` that did not hold, as the chain describes it.
+    """
+    match = _CONDITION.fullmatch(condition or "")
+    if match is None:
+        return f"skipped: not ({_one_line(condition or 'its condition')})"
+    return f"skipped: {match['step']} {_NEGATED[match['verb']]} {_one_line(match['value'])}"
 
 
 # --- a chain's steps ------------------------------------------------------------------
@@ -117,7 +136,7 @@ class StepLines:
         elif record is not None and state.status == "done":
             line.append(str(Footer.of(record)), style=style)
         elif result is not None and state.status == "skipped":
-            line.append(f"skipped ({result.skipped_because}: no)", style=style)
+            line.append(why_skipped(result.skipped_because), style=style)
         elif record is not None and state.status == "failed":
             line.append(f"{record.model} · failed after {record.seconds or 0:.1f}s: {_one_line(record.error or '')}",
                         style=style)  # fmt: skip
@@ -143,7 +162,7 @@ class PlainProgress:
         if isinstance(event, chains.StepStarted):
             what = f"running ({event.model})"
         elif isinstance(event, chains.StepSkipped):
-            what = f"skipped ({event.result.skipped_because}: no)"
+            what = why_skipped(event.result.skipped_because)
         elif isinstance(event, chains.StepCancelled):
             what = "cancelled"
         else:
@@ -173,9 +192,9 @@ def show_final(console: Console, text: str, *, markdown: bool = True, code_theme
     if markdown and console.is_terminal:
         from rich.markdown import Markdown
 
-        console.print(Markdown(text, code_theme=code_theme))
+        console.print(Markdown(visible(text), code_theme=code_theme))
     else:
-        console.print(Text(text), soft_wrap=True)
+        console.print(Text(visible(text)), soft_wrap=True)
 
 
 async def run_chain_live(console: Console, chat: Chat, name: str, input: str, variables: Mapping[str, str]) -> chains.ChainRun:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.live import Live
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from app.chat import AnswerEnded, AnswerText, CompareEvent
-from app.ui.render import Footer
+from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
     from app.chat import Chat, CompareRecord
@@ -90,29 +91,27 @@ class CompareView:
     def _body(self, pane: Pane, console: Console, width: int, max_lines: int | None) -> RenderableType:
         record = pane.record
         if record is not None and record.status == "error":
-            return Text(f"failed: {record.error}", style="chain.step.failed")
+            return Text(f"failed: {visible(record.error or '')}", style="chain.step.failed")
         text = pane.text
         if not text:
             return Text("(no answer)" if record is not None else "…", style="chat.footer")
-        if max_lines is None:
-            if self.markdown and console.is_terminal:
-                from rich.markdown import Markdown
+        if max_lines is not None:
+            return _LiveTail(text, max_lines, self._markdown_of if self._rendered(console) else None)
+        return self._markdown_of(visible(text)) if self._rendered(console) else Text(visible(text))
 
-                return Markdown(text, code_theme=self.code_theme)
-            return Text(text)
-        tail = Text(text[-width * max_lines * 2 :]).wrap(console, max(width, 1))
-        return Text("\n").join(tail[-max_lines:])
+    def _rendered(self, console: Console) -> bool:
+        return self.markdown and console.is_terminal
+
+    def _markdown_of(self, text: str) -> RenderableType:
+        from rich.markdown import Markdown
+
+        return Markdown(text, code_theme=self.code_theme)
 
     def _panel(self, index: int, console: Console, width: int, max_lines: int | None) -> Panel:
         pane = self.panes[index]
         state = pane.state
         style = _STYLES[state]
-        record = pane.record
-        footer = ""
-        if record is not None:
-            label = "" if state == "complete" else {"error": "failed", "interrupted": "cancelled"}.get(state, state)
-            footer = str(Footer(label, record.input_tokens, record.output_tokens, record.cost, record.seconds))
-            footer = footer.removeprefix(" · ")
+        footer = pane_footer(pane.record, width - 6) if pane.record is not None else ""
         return Panel(
             self._body(pane, console, width - 4, max_lines),
             title=Text(f"[{index + 1}] {pane.model}", style="bold"),
@@ -139,6 +138,64 @@ class CompareView:
             yield grid
         else:
             yield Group(*[self._panel(i, console, width, max_lines) for i in range(count)])
+
+
+class _LiveTail:
+    """The last `max_lines` lines of a pane's text while it streams, rendered as markdown when asked.
+
+    Only the end of the text is rendered (a few screens' worth, from a line start), so a frame
+    costs the same however long the answer grows; a fence or list cut at that point shows as text.
+    """
+
+    def __init__(self, text: str, max_lines: int, markdown: Callable[[str], RenderableType] | None) -> None:
+        self._text = text
+        self._max_lines = max_lines
+        self._markdown = markdown
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width, 1)
+        text = self._text
+        window = width * self._max_lines * 2
+        if len(text) > window:
+            text = text[-window:]
+            text = text[text.find("\n") + 1 :] if "\n" in text else text
+        text = visible(text)
+        renderable = self._markdown(text) if self._markdown else Text(text)
+        lines = console.render_lines(renderable, options.update(width=width, height=None), pad=False)
+        for index, line in enumerate(lines[-self._max_lines :]):
+            if index:
+                yield Segment.line()
+            yield from line
+
+
+def pane_footer(record: AnswerRecord, width: int) -> str:
+    """A pane's footer that fits `width` columns: seconds go first, then the cost, then the tokens.
+
+    A part is left out whole, never cut: `12→340 tokens · $0.0051 · 2.3s`, `12→340 tokens`.
+    Unknown usage is `n/a`; a pane that did not complete says how it ended first.
+    """
+    label = "" if record.status == "complete" else _ENDINGS.get(record.status, record.status)
+    tokens = (f"{_count(record.input_tokens)}→{_count(record.output_tokens)} tokens" if record.counted
+              else "tokens n/a")  # fmt: skip
+    if record.cost is None:
+        cost = "cost n/a"
+    else:
+        cost = "<$0.0001" if 0 < record.cost < 0.00005 else f"${record.cost:.4f}"
+    seconds = f"{record.seconds:.1f}s" if record.seconds is not None else ""
+    parts = [part for part in (label, tokens, cost, seconds) if part]
+    while len(parts) > 1 and len(" · ".join(parts)) > width:
+        parts.pop()
+    shown = " · ".join(parts)
+    if len(shown) > width:
+        shown = shown.removesuffix(" tokens")  # the numbers alone, rather than nothing
+    return shown if len(shown) <= width else ""
+
+
+_ENDINGS = {"error": "failed", "interrupted": "cancelled"}
+
+
+def _count(tokens: int | None) -> str:
+    return "?" if tokens is None else str(tokens)
 
 
 async def run_compare_live(console: Console, chat: Chat, models: Sequence[ModelConfig], prompt: str) -> CompareRecord:

@@ -12,9 +12,22 @@ def _ends_with_backslash() -> bool:
     return get_app().current_buffer.document.text_before_cursor.endswith("\\")
 
 
+@Condition
+def _menu_open() -> bool:
+    return get_app().current_buffer.complete_state is not None
+
+
 def key_bindings() -> KeyBindings:
-    """Enter sends; Esc-Enter, or Enter after a trailing backslash, starts a new line."""
+    """Enter sends; Esc-Enter, or Enter after a trailing backslash, starts a new line.
+
+    Esc while the completion menu is open closes it, at once: the Enter that follows sends the
+    line rather than completing an Esc-Enter.
+    """
     kb = KeyBindings()
+
+    @kb.add("escape", filter=_menu_open, eager=True)
+    def _close_menu(event) -> None:
+        event.current_buffer.cancel_completion()
 
     @kb.add("escape", "enter")
     def _newline(event) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from app.commands import results as r
 from app.errors import OrchError
+from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,31 +20,36 @@ if TYPE_CHECKING:
     from app.config import ModelConfig
 
 
+# What commands return may quote a model, a server or a stored message (a title, a snippet, an
+# error body): every piece of it is shown through `visible`, so none of it reaches the terminal raw.
+
+
 def show_notice(console: Console, notice: r.Notice) -> None:
-    console.print(notice.text, style=notice.style, highlight=False, markup=False)
+    console.print(visible(notice.text), style=notice.style, highlight=False, markup=False)
 
 
 def show_table(console: Console, table: r.Table) -> None:
     from rich.table import Table
+    from rich.text import Text
 
-    view = Table(title=table.title, box=None, header_style="bold", pad_edge=False)
+    view = Table(title=visible(table.title) if table.title else None, box=None, header_style="bold", pad_edge=False)
     for column in table.columns:
-        view.add_column(column, overflow="fold")
+        view.add_column(visible(column), overflow="fold")
     for row in table.rows:
-        view.add_row(*[str(cell) for cell in row])
+        view.add_row(*[Text(visible(str(cell))) for cell in row])
     console.print(view)
     if table.note:
-        console.print(table.note, style="chat.footer", highlight=False, markup=False)
+        console.print(visible(table.note), style="chat.footer", highlight=False, markup=False)
 
 
 def show_markdown(console: Console, text: r.MarkdownText) -> None:
     from rich.markdown import Markdown
 
-    console.print(Markdown(text.text))
+    console.print(Markdown(visible(text.text)))
 
 
 def error(console: Console, exc: OrchError) -> None:
-    lines = exc.lines()
+    lines = [visible(line) for line in exc.lines()]
     console.print(lines[0], style="chat.error", highlight=False, markup=False)
     for line in lines[1:]:
         console.print(line, style="chat.notice", highlight=False, markup=False)

@@ -48,7 +48,8 @@ class Prompts:
     async def confirm(self, question: str) -> bool:
         """Ask `question [y/N]`; only y or yes is a yes. Ctrl-C and Ctrl-D mean no, and the session goes on."""
         try:
-            answer = await self.session.prompt_async(f"{question} [y/N] ")
+            # The session keeps the last call's settings: a yes/no after a password prompt is shown again.
+            answer = await self.session.prompt_async(f"{question} [y/N] ", is_password=False, input_processors=[])
         except (KeyboardInterrupt, EOFError):
             return False
         return answer.strip().lower() in ("y", "yes")
@@ -64,7 +65,7 @@ class Prompts:
             return
         for attempt in range(PASSWORD_TRIES):
             try:
-                password = await self.session.prompt_async("Vault password: ", is_password=True)
+                password = await self.session.prompt_async("Vault password: ", input_processors=[hidden_input()])
             except (KeyboardInterrupt, EOFError):
                 raise VaultLockedError("the vault stays locked; nothing was sent", "/retry asks again.") from None
             try:
@@ -74,6 +75,17 @@ class Prompts:
                 if attempt == PASSWORD_TRIES - 1:
                     raise
                 console.print("wrong vault password, try again", style="chat.error")
+
+
+def hidden_input():
+    """A prompt-toolkit input processor that shows nothing of what is typed, not even its length."""
+    from prompt_toolkit.layout.processors import Processor, Transformation
+
+    class Hidden(Processor):
+        def apply_transformation(self, transformation_input) -> Transformation:
+            return Transformation([], source_to_display=lambda i: 0, display_to_source=lambda i: 0)
+
+    return Hidden()
 
 
 def ask_hidden(prompt: str) -> str:

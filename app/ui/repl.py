@@ -22,12 +22,15 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from app.chat import Chat
 from app.commands import build_registry
 from app.commands.results import Ask, Result
+from app.commands.usage import summary as usage_summary
+from app.commands.usage import track_usage
 from app.errors import EXIT_OK, OrchError
 from app.ui import actions, present
 from app.ui.actions import ExitRepl, NextInput
 from app.ui.completer import CommandCompleter
 from app.ui.keybindings import key_bindings
 from app.ui.prompts import Prompts
+from app.ui.sanitize import visible
 from app.ui.style import make_console, prompt_style
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ class Repl:
     def __init__(self, chat: Chat, console=None, history_path=None, vi_mode: bool = False,
                  input=None, output=None, greeting: list[str] | None = None) -> None:
         self.chat = chat
+        track_usage(chat)  # per-model rows for /usage, kept for the whole session
         self._console = console
         self.registry = build_registry()
         self.greeting = greeting or []
@@ -84,6 +88,7 @@ class Repl:
             input=input,
             output=output,
         )
+        self._erase_tall_input()
 
     @property
     def console(self):
@@ -96,14 +101,12 @@ class Repl:
         return [("class:prompt.model", self.chat.model.name), ("class:prompt.arrow", "> ")]
 
     def toolbar(self):
+        """`model · title · tokens · cost · vault`: usage once there is some, `n/a` where it is unknown."""
         chat = self.chat
-        totals = chat.totals
-        tokens = totals.input_tokens + totals.output_tokens
-        cost = f"${totals.cost:.4f}" if totals.cost or totals.priced else "cost n/a"
         keys = chat.runtime.keys
         vault = "no vault" if not keys.vault.exists() else ("vault unlocked" if keys.unlocked else "vault locked")
-        title = f" · {chat.title}" if chat.title else ""
-        return [("class:bottom-toolbar", f" {chat.model.name}{title} · {tokens:,} tokens · {cost} · {vault} ")]
+        parts = [chat.model.name, visible(chat.title or ""), usage_summary(chat), vault]
+        return [("class:bottom-toolbar", f" {' · '.join(part for part in parts if part)} ")]
 
     async def run(self) -> int:
         if self.greeting:
@@ -138,13 +141,45 @@ class Repl:
         while True:
             try:
                 with patch_stdout(raw=True):
-                    return await self.session.prompt_async(self.prompt_message, default=default, pre_run=pre_run)
+                    text = await self.session.prompt_async(self.prompt_message, default=default, pre_run=pre_run)
+                self._echo_erased_input(text)
+                return text
             except KeyboardInterrupt:
                 default = ""
                 self._cancel_edit()
                 continue
             except EOFError:
                 return None
+
+    def _erase_tall_input(self) -> None:
+        """Have a line taller than the screen erased when it is sent, to be printed whole instead.
+
+        prompt-toolkit draws only the screenful of an input that fits; left as drawn, the sent
+        message would stay in scrollback cut to its last screenful.
+        """
+        buffer = self.session.default_buffer
+        accept = buffer.accept_handler
+        app = self.session.app
+
+        def erase_if_tall(buffer) -> bool:
+            columns, rows = app.output.get_size().columns or 80, app.output.get_size().rows or 24
+            width = len(self.chat.model.name) + 2
+            height = sum(1 + (width + len(line)) // max(columns, 1) for line in buffer.text.split("\n"))
+            app.erase_when_done = height >= rows - 1
+            return accept(buffer) if accept else False
+
+        buffer.accept_handler = erase_if_tall
+
+    def _echo_erased_input(self, text: str) -> None:
+        """Print a sent line that was erased from the screen (see `_erase_tall_input`), whole, once."""
+        app = self.session.app
+        if not app.erase_when_done:
+            return
+        app.erase_when_done = False
+        first, *more = text.split("\n")
+        dots = "." * (len(self.chat.model.name) + 1) + " "
+        fragments = [*self.prompt_message(), ("", first + "\n"), *[("", f"{dots}{line}\n") for line in more]]
+        print_formatted_text(FormattedText(fragments), style=prompt_style(), output=self.session.output, end="")
 
     def _cancel_edit(self) -> None:
         """Drop a pending `/edit` (Ctrl-C or an empty line at its prompt): the next line is a new message."""

@@ -103,22 +103,22 @@ def test_chain_names_and_variables_complete(registry: Registry, chat: Chat) -> N
     assert complete(registry, chat, "/chain ") == ["review", "fan", "fixed", "broken"]
     assert complete(registry, chat, "/chain --dry-run re") == ["review", "fan", "fixed", "broken"]
     assert complete(registry, chat, "/chain review ") == ["tone=", "who="]
-    assert "priced" in complete(registry, chat, "/compare echo ")
+    assert "echo,priced" in complete(registry, chat, "/compare echo,")
 
 
 async def test_compare_takes_models_then_the_prompt(registry: Registry, chat: Chat) -> None:
-    assert await registry.dispatch(chat, "/compare priced slow why is the sky blue") == Compare(
+    assert await registry.dispatch(chat, "/compare priced,slow why is the sky blue") == Compare(
         ["priced", "slow"], "why is the sky blue"
     )
     # One model: compared with the current one. No prompt: the last user message.
     chat.add_user_message("earlier question")
-    assert await registry.dispatch(chat, "/compare e priced") == Compare(["echo", "priced"], "earlier question")
+    assert await registry.dispatch(chat, "/compare e,priced") == Compare(["echo", "priced"], "earlier question")
     assert await registry.dispatch(chat, "/compare priced") == Compare(["echo", "priced"], "earlier question")
 
 
 async def test_compare_errors(registry: Registry, chat: Chat) -> None:
     with pytest.raises(UsageError, match="nothing to compare yet"):
-        await registry.dispatch(chat, "/compare echo priced")
+        await registry.dispatch(chat, "/compare echo,priced")
     with pytest.raises(UsageError, match="unknown model 'gtp'"):
         await registry.dispatch(chat, "/compare gtp hello")
 

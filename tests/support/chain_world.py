@@ -18,6 +18,7 @@ from app.vault import Vault
 from tests.support import config_files
 
 if TYPE_CHECKING:
+    from app.chat import Chat
     from tests.support.llm_server import LLMServer
 
 _CONFIG = """\
@@ -62,3 +63,13 @@ def load_config(path: Path) -> tuple[Config, Sources]:
 
 def make_runtime(config: Config, home: Path) -> Runtime:
     return Runtime(config, KeyRing(Vault(home / "vault.enc"), env={}))
+
+
+def make_chat(folder: Path, chains: str = "chains: {}\n", *, saved: bool = False) -> Chat:
+    """A chat on the echo model over `write_config(folder, chains)`; `saved`: with a store in `folder`."""
+    from app.chat import Chat
+    from app.store import Store
+
+    config, _ = load_config(write_config(folder, chains))
+    runtime = make_runtime(config, folder)
+    return Chat(runtime, runtime.model("echo"), store=Store(folder / "history.db") if saved else None)

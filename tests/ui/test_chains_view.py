@@ -69,7 +69,7 @@ def test_one_line_per_step_in_each_state(runtime) -> None:
     shown = out.getvalue().splitlines()
     assert shown[0].startswith("✓ draft  ") and shown[0].endswith("echo · 12→340 tokens · 1.2s")
     assert "check  priced · running 2.5s  first words of the streaming answer" in shown[1]
-    assert shown[2] == "– fix    skipped (check contains 'zzz': no)"
+    assert shown[2] == "– fix    skipped: check does not contain 'zzz'"
     assert shown[3] == "· final  echo · waiting"
 
     lines.apply(StepDone(StepResult("check", AnswerRecord("priced", "y", input_tokens=10, output_tokens=20,
