@@ -25,12 +25,14 @@ def check(args: argparse.Namespace, wiring: Wiring) -> int:
     path = config_module.discover(wiring.invocation.config_path)
     result = config_module.check(path)
     problems = list(result.problems)
-    if result.config is not None:
+    if result.partial is not None:  # the chains are checked even when something else is wrong
         from app.chains import check_chains
 
-        problems += check_chains(result.config, result.sources)
+        problems += check_chains(result.partial, result.sources)
     print(f"config: {result.sources.config}")
     print(f"models: {result.sources.models}")
+    for note in result.notes:
+        print(note)
     if problems:
         for problem in problems:
             print(problem)

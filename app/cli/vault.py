@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.cli._subcommand import Action, with_actions
-from app.errors import EXIT_OK, UsageError, VaultError, WrongPasswordError
+from app.errors import EXIT_OK, ConfigError, UsageError, VaultError, VaultExistsError, WrongPasswordError
 
 if TYPE_CHECKING:
     import argparse
@@ -62,14 +62,18 @@ def _secret_value(name: str) -> str:
     return value
 
 
-def _vault(wiring: Wiring, *, existing: bool = True) -> Vault:
-    """The vault the config names (or ORCH_HOME's); `existing`: it must be there."""
+def _vault(wiring: Wiring, *, existing: bool = True, lenient: bool = False) -> Vault:
+    """The vault the config names (or ORCH_HOME's); `existing`: it must be there.
+
+    A config that cannot be read stops every action but `status` (`lenient`): its `vault.path`
+    may name another vault, and a secret must never land where the fixed config will not look.
+    """
     config = None
     try:
         config, _ = wiring.config()
-    except Exception:
-        # The vault must stay usable while config.yaml is being fixed.
-        pass
+    except ConfigError:
+        if not lenient:
+            raise
     vault = wiring.vault(config)
     if existing and not vault.exists():
         raise VaultError(f"no vault at {vault.path}", "Create one with `orch vault init`.")
@@ -86,7 +90,7 @@ def _secret_name(args: argparse.Namespace) -> str:
 
 
 def status(args: argparse.Namespace, wiring: Wiring) -> int:
-    vault = _vault(wiring, existing=False)
+    vault = _vault(wiring, existing=False, lenient=True)
     if not vault.exists():
         print(f"no vault at {vault.path}\nCreate one with `orch vault init`.")
         return EXIT_OK
@@ -102,7 +106,7 @@ def status(args: argparse.Namespace, wiring: Wiring) -> int:
 def init(args: argparse.Namespace, wiring: Wiring) -> int:
     vault = _vault(wiring, existing=False)
     if vault.exists():
-        raise UsageError(f"a vault already exists at {vault.path}", "Change its password with `orch vault passwd`.")
+        raise VaultExistsError(f"a vault already exists at {vault.path}", "Change its password with `orch vault passwd`.")
     vault.create(_new_password(_password_env()))
     print(f"created {vault.path}")
     print("Add a key with `orch vault set NAME` (e.g. openai, anthropic, gemini).")

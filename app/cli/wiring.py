@@ -187,7 +187,10 @@ def _ask_vault_password() -> str:
     # Looked up when asked, not bound at import: tests put a fake in its place.
     from app.ui import prompts
 
-    return prompts.ask_hidden("Vault password: ")
+    try:
+        return prompts.ask_hidden("Vault password: ")
+    except UsageError:  # Ctrl-D: nothing given, so the key ring may take the key's env var instead
+        return ""
 
 
 def _open_store(home: Path) -> Store:
