@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.config._tools import McpServersConfig, ToolsConfig
 from app.errors import UsageError
 
 
@@ -169,6 +170,8 @@ class Config(_Strict):
     network: NetworkConfig = NetworkConfig()
     vault: VaultConfig = VaultConfig()
     ui: UIConfig = UIConfig()
+    tools: ToolsConfig = ToolsConfig()
+    mcp_servers: McpServersConfig = {}
     providers: dict[str, ProviderConfig] = {}
     chains: dict[str, ChainConfig] = {}
     # Filled from models.yaml, not from config.yaml.
