@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app.tools._errors import ToolError
@@ -32,7 +33,7 @@ class Connection:
         start_timeout_s: how long the server may take to start and answer the handshake.
     """
 
-    def __init__(self, name: str, make_launch, start_timeout_s: float) -> None:
+    def __init__(self, name: str, make_launch: Callable[[], Launch], start_timeout_s: float) -> None:
         self.name = name
         self._make_launch = make_launch
         self._start_timeout_s = start_timeout_s
@@ -72,13 +73,17 @@ class Connection:
         task = self._task
         if task is None or task.done():
             return
+        self._failure = self._failure or ToolError(f"MCP server '{self.name}' was stopped with its session")
         self._stop.set()
         if self._started is not None and not self._started.done():
             task.cancel()  # still starting: nothing to hand over, stop at once
         try:
             await asyncio.wait_for(asyncio.shield(task), _STOP_WAIT_S)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except asyncio.TimeoutError:
             task.cancel()
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
 
     async def _serve(self) -> None:
         import anyio

@@ -48,7 +48,7 @@ class Launch:
         base_dir: the config file's folder, for a relative `cwd` or program path.
 
     Raises:
-        ToolError: a secret that cannot be had, or a program that does not exist.
+        ToolError: a secret that cannot be had.
     """
 
     def __init__(self, name: str, config: McpServerConfig, keys: KeyRing, base_dir: Path) -> None:
@@ -60,6 +60,11 @@ class Launch:
         self._stderr: Any = None
 
     def connect(self) -> AbstractAsyncContextManager[Client]:
+        """The SDK client for this server, to enter (which starts or reaches the server).
+
+        Raises:
+            ToolError: the program does not exist.
+        """
         if self.config.command is not None:
             return self._stdio()
         return _http(self.config.url or "", dict(self._values))
@@ -97,7 +102,7 @@ class Launch:
         env = {**self._values}
         env.setdefault("PATH", os.environ.get("PATH", os.defpath))
         env.setdefault("HOME", os.environ.get("HOME", str(Path.home())))
-        cwd = self._base_dir / self.config.cwd if self.config.cwd is not None else None
+        cwd = self._base_dir / Path(self.config.cwd).expanduser() if self.config.cwd is not None else None
         found = _find_program(self.name, program, env["PATH"], self._base_dir)
         if os.name == "posix":
             args = ["-I", "-S", "-c", _EXEC_CLEAN, ",".join(env), found, *args]

@@ -124,6 +124,8 @@ async def test_close_stops_every_server_started(tmp_path: Path) -> None:
         pid = int((await session.call("t", "pid", {}, timeout_s=30)).text)
         assert not _gone(pid)
     assert _gone(pid)
+    after = await session.call("t", "pid", {}, timeout_s=30)
+    assert after.is_error and after.text == "MCP server 't' was stopped with its session"
 
 
 def test_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
