@@ -6,7 +6,7 @@ Importing it imports each subcommand's own small module; their heavy imports
 
 from __future__ import annotations
 
-from app.cli import chain, config, history, models, vault
+from app.cli import chain, config, history, mcp, models, vault
 from app.cli._subcommand import Subcommand
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -15,6 +15,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     history.SEARCH,
     history.EXPORT,
     models.COMMAND,
+    mcp.COMMAND,
     vault.COMMAND,
     config.COMMAND,
 )

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.config._tools import McpServersConfig, ToolsConfig
 from app.errors import UsageError
 
 
@@ -187,6 +188,8 @@ class Config(_Strict):
     network: NetworkConfig = NetworkConfig()
     vault: VaultConfig = VaultConfig()
     ui: UIConfig = UIConfig()
+    tools: ToolsConfig = ToolsConfig()
+    mcp_servers: McpServersConfig = {}
     providers: dict[str, ProviderConfig] = {}
     chains: dict[str, ChainConfig] = {}
     # Filled from models.yaml, not from config.yaml.
