@@ -43,7 +43,7 @@ def test_piped_it_lists_servers_tools_prompts_and_resources_tab_separated(run_or
     assert lines[-2:] == [
         "server\tgone\tstdio\tfailed\tMCP server 'gone' did not start: no program 'orch-no-such-program' on its PATH",
         "server\tweb\thttp\tfailed\tMCP server 'web' did not start: no API key for Authorization. "
-        "Fix it with set WEB_TOKEN.",
+        "Fix it with `export WEB_TOKEN=…`.",
     ]
     assert not ANSI.search(out)
     assert err == "tools.enabled names 'nosuch', which no server that started lists\n"
@@ -71,4 +71,4 @@ def test_a_config_problem_is_exit_2_with_its_line(run_main, world) -> None:
     path = write_config(world.root, "mcp_servers:\n  both: {command: [x], url: http://h/mcp}\n")
     rc, out, err = run_main("--config", str(path), "mcp")
     assert (rc, out) == (2, "")
-    assert f"{path}:4: mcp_servers.both: Value error, give exactly one of 'command'" in err
+    assert f"{path}:4: mcp_servers.both: give exactly one of 'command'" in err

@@ -47,13 +47,13 @@ def test_the_design_s_example_reads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("server", "problem"),
     [
-        ("{command: [x], url: http://h/mcp}", "4: mcp_servers.a: Value error, give exactly one of 'command' (a program) or 'url' (streamable HTTP)"),
-        ("{env: {A: b}}", "4: mcp_servers.a: Value error, give exactly one of 'command' (a program) or 'url' (streamable HTTP)"),
-        ("{url: http://h/mcp, env: {A: b}}", "4: mcp_servers.a: Value error, 'env' and 'cwd' are for a 'command' server; a 'url' server takes 'headers'"),
-        ("{command: [x], headers: {A: b}}", "4: mcp_servers.a: Value error, 'headers' is for a 'url' server; a 'command' server takes 'env'"),
+        ("{command: [x], url: http://h/mcp}", "4: mcp_servers.a: give exactly one of 'command' (a program) or 'url' (streamable HTTP)"),
+        ("{env: {A: b}}", "4: mcp_servers.a: give exactly one of 'command' (a program) or 'url' (streamable HTTP)"),
+        ("{url: http://h/mcp, env: {A: b}}", "4: mcp_servers.a: 'env' and 'cwd' are for a 'command' server; a 'url' server takes 'headers'"),
+        ("{command: [x], headers: {A: b}}", "4: mcp_servers.a: 'headers' is for a 'url' server; a 'command' server takes 'env'"),
         ("{command: []}", "4: mcp_servers.a.command: List should have at least 1 item after validation, not 0"),
-        ("{command: [x], env: {A: {vualt: k}}}", "4: mcp_servers.a.env.A: Value error, unknown key 'vualt' (expected vault or env)"),
-        ("{command: [x], env: {A: 3}}", "4: mcp_servers.a.env.A: Value error, expected text, {vault: NAME} or {env: NAME}"),
+        ("{command: [x], env: {A: {vualt: k}}}", "4: mcp_servers.a.env.A: unknown key 'vualt' (expected vault or env)"),
+        ("{command: [x], env: {A: 3}}", "4: mcp_servers.a.env.A: expected text, {vault: NAME} or {env: NAME}"),
         ("{command: [x], args: [y]}", "4: unknown key 'args' in mcp_servers.a"),
     ],
 )  # fmt: skip
@@ -63,7 +63,7 @@ def test_a_server_that_is_not_one_thing_or_the_other_is_a_config_problem(tmp_pat
 
 def test_a_server_name_cannot_hold_a_dot(tmp_path: Path) -> None:
     assert problems(tmp_path, "mcp_servers:\n  my.files: {command: [x]}\n") == [
-        "4: mcp_servers.my.files.[key]: Value error, a server's name holds only letters, digits, '-' and '_', not 'my.files'"
+        "4: mcp_servers.my.files.[key]: a server's name holds only letters, digits, '-' and '_', not 'my.files'"
     ]
 
 

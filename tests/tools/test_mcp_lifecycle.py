@@ -106,7 +106,7 @@ async def test_a_secret_that_cannot_be_had_is_one_line_naming_the_server(tmp_pat
     async with McpServers({"search": config}, key_ring(tmp_path)) as session:
         [listing] = await session.listings()
     assert listing.error == (
-        "MCP server 'search' did not start: no API key for Authorization. Fix it with set SEARCH_TOKEN."
+        "MCP server 'search' did not start: no API key for Authorization. Fix it with `export SEARCH_TOKEN=…`."
     )
 
 
