@@ -26,6 +26,7 @@ from rich.text import Text
 from app.types import AnswerRecord, Event, TextDelta, ThinkingDelta
 from app.ui.footer import Footer
 from app.ui.sanitize import visible
+from app.ui.streaming import LiveAnswer
 
 __all__ = ["AnswerView"]
 
@@ -170,8 +171,6 @@ class AnswerView:
         if self._output is None:
             self._stop_status()
             if self._live:
-                from app.ui.streaming import LiveAnswer
-
                 self._output = LiveAnswer(self._console, self._code_theme, self._interval, self._clock)
             else:
                 self._output = _PlainOutput(self._console)

@@ -82,6 +82,17 @@ class BlockSplitter:
         """The line being received, as much of it as has arrived."""
         return "".join(self._partial)
 
+    def partial_end(self, limit: int) -> str:
+        """The last `limit` characters or more of the line being received, at a cost bounded by `limit`."""
+        end: list[str] = []
+        size = 0
+        for piece in reversed(self._partial):
+            if size >= limit:
+                break
+            end.append(piece)
+            size += len(piece)
+        return "".join(reversed(end))
+
     def feed(self, text: str) -> list[str]:
         """Take the next piece of the answer.
 

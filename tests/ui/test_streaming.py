@@ -16,6 +16,7 @@ from rich.syntax import Syntax
 from app.providers.base import TextDelta, ThinkingDelta
 from app.ui.render import AnswerView
 from app.ui.streaming import AnswerMarkdown
+from app.ui.streaming._tail import LIVE_LINES
 from app.ui.style import theme
 from tests.ui.screens import FakeClock, output, pipe, screen, stream, terminal
 
@@ -133,7 +134,7 @@ def test_other_blocks_are_live_at_a_bounded_cost_and_end_laid_out_whole(
     assert screen(output(streamed), styled=True) == screen(output(at_once), styled=True)
     whole = [size for size in sizes if size >= len(text.rstrip())]
     assert len(whole) == 1  # laid out whole once, when it ended
-    assert max(size for size in sizes if size < len(text.rstrip())) <= 80 * 25 + 100
+    assert max(size for size in sizes if size < len(text.rstrip())) <= 80 * LIVE_LINES + 100
 
 
 @pytest.mark.parametrize("shrink", [(60, 12), (40, 25), (100, 8)])

@@ -20,7 +20,7 @@ from pygments.lexer import Lexer
 from rich.console import RenderableType
 from rich.syntax import Syntax
 
-from app.ui.blocks import fence_closed, fence_opened
+from app.ui.blocks import BlockSplitter, fence_closed, fence_opened
 from app.ui.streaming._lexer import LineLexer, Token
 from app.ui.streaming._markdown import Block
 
@@ -50,18 +50,19 @@ class CodeTail:
     """The unfinished block when it is a fenced code block.
 
     Args:
-        lines: the splitter's lines of the block, read as they grow; the first is the fence.
-        partial: the line being received.
+        splitter: the answer's splitter, whose unfinished block this is; its first line is the fence.
         code_theme: the pygments theme.
         gap: a blank line goes before the block.
     """
 
     locked = True  # a code block stays one whatever arrives
 
-    def __init__(self, lines: Sequence[str], code_theme: str, gap: bool) -> None:
+    def __init__(self, splitter: BlockSplitter, code_theme: str, gap: bool) -> None:
+        lines = splitter.lines
         fence = fence_opened(lines[0])
         assert fence is not None
-        self._lines = lines
+        self._splitter = splitter
+        self._lines: Sequence[str] = lines
         self._fence = fence
         self._theme = code_theme
         self._language = lines[0][fence[1] :].strip().partition(" ")[0] or "text"
@@ -86,11 +87,11 @@ class CodeTail:
         done, self._code = self._code[:last], self._code[last:]
         return [self._piece("".join(done), bottom=False)]
 
-    def live(self, partial: str) -> RenderableType | None:
+    def live(self) -> RenderableType | None:
         """The part still open: the last lines and the one arriving, as they would end."""
         if self._closed:
             return None
-        code = ("".join(self._code) + partial).rstrip()
+        code = ("".join(self._code) + self._splitter.partial).rstrip()
         return self._render(code + "\n", bottom=True, keep=False)
 
     def finish(self, block: str) -> list[RenderableType]:

@@ -156,7 +156,7 @@ class LiveAnswer:
             return Text("".join(self._thinking_line), style="chat.thinking")
         if self._tail_view is None:
             return None
-        return self._tail_view.live(self._splitter.partial)
+        return self._tail_view.live()
 
     def _show(self, done: list[RenderableType], *, due: bool = False) -> None:
         """Print `done` above the tail, and redraw the tail if it is time."""

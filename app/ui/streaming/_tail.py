@@ -3,11 +3,11 @@
 A fenced code block goes out by finished lines (`CodeTail`). Any other block
 (a paragraph, a table, a list) is laid out whole once it ends, as it would be
 in the whole document; while it streams, the live view renders only its last
-lines: at most a screenful of them, and of a single long line (a paragraph
-that is one line of markdown) its last screenful of characters, cut at a
-space. A table keeps its header and delimiter rows above its last rows, so
-it reads as a table. The view shows the bottom of the screen anyway, so
-what is left out is what would be above it.
+lines: at most `LIVE_LINES` of them, and of a single long line (a
+paragraph that is one line of markdown) its last `LIVE_LINES` screen lines
+of characters, cut at a space. A table keeps its header and delimiter rows
+above its last rows, so it reads as a table. What is left out is what has
+scrolled up out of the live view; it is all there once the block ends.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from app.ui.blocks import BlockSplitter
 from app.ui.streaming._code import CodeTail, opens_code
 from app.ui.streaming._markdown import AnswerMarkdown, Block
 
-__all__ = ["Tail", "WholeTail", "tail_for"]
+__all__ = ["LIVE_LINES", "Tail", "WholeTail", "tail_for"]
+
+LIVE_LINES = 12  # source lines at most rendered live: a redraw of a table of as many rows takes a few ms
 
 _DELIMITER_ROW = re.compile(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
@@ -33,7 +35,7 @@ class Tail(Protocol):
     locked: bool
 
     def advance(self) -> list[RenderableType]: ...
-    def live(self, partial: str) -> RenderableType | None: ...
+    def live(self) -> RenderableType | None: ...
     def finish(self, block: str) -> list[RenderableType]: ...
 
 
@@ -58,8 +60,8 @@ class WholeTail:
     def advance(self) -> list[RenderableType]:
         return []
 
-    def live(self, partial: str) -> RenderableType | None:
-        text = self._preview(partial)
+    def live(self) -> RenderableType | None:
+        text = self._preview()
         return self._block(text) if text.strip() else None
 
     def finish(self, block: str) -> list[RenderableType]:
@@ -68,20 +70,21 @@ class WholeTail:
     def _block(self, text: str) -> Block:
         return Block(AnswerMarkdown(text, code_theme=self._theme), self._gap)
 
-    def _preview(self, partial: str) -> str:
-        """The block's last lines and characters, as many as can be on the screen."""
+    def _preview(self) -> str:
+        """The block's last lines and characters, as many as the live view shows."""
         columns, rows = self._size
-        budget = columns * rows
+        count = min(rows, LIVE_LINES)
+        budget = columns * count
         lines = self._splitter.lines
         head = list(lines[:2]) if _is_table(lines) else []
-        after = self._splitter.blank_lines + partial
+        after = self._splitter.blank_lines + self._splitter.partial_end(budget)
         shown = [after] if after else []
         used = len(after)
-        for line in reversed(lines[len(head) :]):
-            if len(shown) >= rows or used >= budget:
-                break
-            shown.append(line)
-            used += len(line)
+        index = len(lines)
+        while index > len(head) and len(shown) < count and used < budget:
+            index -= 1
+            shown.append(lines[index])
+            used += len(lines[index])
         text = "".join(head) + "".join(reversed(shown))
         if len(text) > budget and not head:
             cut = text.find(" ", len(text) - budget)
@@ -97,5 +100,5 @@ def tail_for(splitter: BlockSplitter, code_theme: str, gap: bool, size: tuple[in
     """The view for the splitter's unfinished block, by what the block is."""
     lines = splitter.lines
     if lines and opens_code(lines[0]):
-        return CodeTail(lines, code_theme, gap)
+        return CodeTail(splitter, code_theme, gap)
     return WholeTail(splitter, code_theme, gap, size)
