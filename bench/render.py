@@ -1,16 +1,20 @@
-"""How the cost of rendering a streamed answer grows with its length.
+"""How the cost of rendering a streamed answer grows with its length, per shape of answer.
 
-Feeds synthetic markdown answers (paragraphs, lists, code blocks, tables) of
-1000 and 8000 tokens, about 4 characters each, token by token into
-`AnswerView` writing to a terminal-like console, and measures CPU time.
-Linear cost means the same time per token at both sizes. A naive renderer
-that re-renders the whole answer on every token is shown for comparison.
+Feeds synthetic answers of four shapes (mixed markdown; one code block; one
+table; one long paragraph) of 1,000 / 8,000 / 20,000 tokens, about 4
+characters each, token by token into `AnswerView` writing to a terminal-like
+console, and measures CPU time: fed at full speed, and paced (a fake clock
+says a token arrives every 5 ms, so the live tail is redrawn ~15 times a
+second as in a real stream). Linear cost means the same time per token at
+every size. `--naive` adds a renderer that re-renders the whole answer on
+every token, for comparison.
 
-    python bench/render.py
+    python bench/render.py [--sizes 1000,8000,20000] [--naive]
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import random
 import time
@@ -27,7 +31,7 @@ from app.ui.style import theme
 CHARS_PER_TOKEN = 4
 WIDTH = 100
 NAIVE_LIMIT_S = 60.0
-PACE = 60  # tokens per second of a brisk real stream
+PACE_MS = 5.0  # ms a token when paced: 200 tokens/s, a fast real stream
 
 WORDS = tuple(
     "the model returns a stream of tokens and each one is rendered as soon as it arrives "
@@ -80,6 +84,56 @@ def synthetic_answer(tokens: int, seed: int = 7) -> str:
     return "\n\n".join(parts)[: tokens * CHARS_PER_TOKEN]
 
 
+def code_block(tokens: int, seed: int = 7) -> str:
+    """One fenced Python block of about `tokens` tokens, with docstrings that span lines."""
+    rnd = random.Random(seed)
+    lines = ["```python"]
+    size = 0
+    index = 0
+    while size < tokens * CHARS_PER_TOKEN:
+        if index % 12 == 0:
+            block = [f"def step_{index}(value):", '    """Turn the value once more:', "    twice, then add.", '    """']
+        else:
+            block = [f"    value = value * {rnd.randint(2, 9)} + {rnd.randint(0, 99)}  # {rnd.choice(WORDS)}"]
+        lines += block
+        size += sum(len(line) + 1 for line in block)
+        index += 1
+    return "\n".join(lines)[: tokens * CHARS_PER_TOKEN] + "\n```"
+
+
+def one_table(tokens: int, seed: int = 7) -> str:
+    """One table of about `tokens` tokens: three columns, as many rows as it takes."""
+    rnd = random.Random(seed)
+    rows = ["| name | count | note |", "| --- | ---: | --- |"]
+    size = 0
+    while size < tokens * CHARS_PER_TOKEN:
+        row = f"| {rnd.choice(WORDS)} | {rnd.randint(1, 999)} | {' '.join(rnd.choices(WORDS, k=3))} |"
+        rows.append(row)
+        size += len(row) + 1
+    return "\n".join(rows)
+
+
+def one_paragraph(tokens: int, seed: int = 7) -> str:
+    """One paragraph of about `tokens` tokens on a single line, with `code` and **bold** in it."""
+    rnd = random.Random(seed)
+    words = []
+    size = 0
+    while size < tokens * CHARS_PER_TOKEN:
+        word = rnd.choice(WORDS)
+        word = f"`{word}`" if rnd.random() < 0.03 else f"**{word}**" if rnd.random() < 0.03 else word
+        words.append(word)
+        size += len(word) + 1
+    return " ".join(words) + "."
+
+
+SHAPES: dict[str, Callable[[int], str]] = {
+    "mixed markdown": synthetic_answer,
+    "one code block": code_block,
+    "one table": one_table,
+    "one paragraph": one_paragraph,
+}
+
+
 def as_tokens(text: str) -> list[str]:
     return [text[i : i + CHARS_PER_TOKEN] for i in range(0, len(text), CHARS_PER_TOKEN)]
 
@@ -117,7 +171,7 @@ def run_view(tokens: list[str], paced: PacedClock | None = None) -> float:
             paced.now += paced.step
         view.feed(TextDelta(token))
     view.feed(Usage(100, len(tokens)))
-    view.finish(view.footer())
+    view.finish()
     return time.process_time() - start
 
 
@@ -145,34 +199,39 @@ def run_naive(tokens: list[str], budget_s: float) -> tuple[float, int]:
 
 
 def main() -> None:
-    rows: list[tuple[str, int, float, str]] = []
-    per_token: dict[tuple[str, int], float] = {}
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,8000,20000", help="answer sizes in tokens")
+    parser.add_argument("--naive", action="store_true", help="also time re-rendering the whole answer per token")
+    options = parser.parse_args()
+    sizes = [int(size) for size in options.sizes.split(",")]
     run_view(as_tokens(synthetic_answer(1000)))  # warm up imports, lexers, caches
-    for name, rate in (("AnswerView, as fast as fed", None), (f"AnswerView, paced {PACE}/s", PACE)):
-        for size in (1000, 8000):
-            tokens = as_tokens(synthetic_answer(size))
-            seconds = best_of(3, lambda tokens=tokens, rate=rate: run_view(tokens, PacedClock(rate) if rate else None))
-            per_token[name, size] = seconds / len(tokens)
-            rows.append((name, len(tokens), seconds, ""))
-
-    tokens = as_tokens(synthetic_answer(1000))
-    seconds, fed = run_naive(tokens, NAIVE_LIMIT_S)
-    if fed == len(tokens):
-        rows.append(("naive: whole answer per token", fed, seconds, ""))
-    else:
-        # Per-token cost grows with the text, so total ~ quadratic: scale by (n/fed)^2.
-        estimate = seconds * (len(tokens) / fed) ** 2
-        rows.append(("naive: whole answer per token", len(tokens), estimate, f"estimated from {fed} tokens"))
-
-    print(f"{'renderer':32} {'tokens':>7} {'CPU s':>8} {'ms/token':>9}  note")
-    for name, count, secs, note in rows:
-        print(f"{name:32} {count:7d} {secs:8.3f} {secs / count * 1000:9.4f}  {note}")
-    print()
-    for name in dict.fromkeys(name for name, _ in per_token):
-        ratio = per_token[name, 8000] / per_token[name, 1000]
-        total = per_token[name, 8000] * len(as_tokens(synthetic_answer(8000)))
-        print(f"{name}: per-token ratio 8000/1000 {ratio:.2f} (target <= 1.5)")
-        print(f"{name}: 8000 tokens in {total:.2f} s CPU (target < 4 s)")
+    modes = (("full speed", None), (f"paced {PACE_MS:g} ms", 1000 / PACE_MS))
+    print(f"{'shape':16} {'fed':14} {'tokens':>7} {'CPU s':>8} {'ms/token':>9}")
+    per_token: dict[tuple[str, str, int], float] = {}
+    for shape, make in SHAPES.items():
+        for mode, rate in modes:
+            for size in sizes:
+                tokens = as_tokens(make(size))
+                runs = 3 if size <= 1000 else 1
+                seconds = best_of(runs, lambda t=tokens, r=rate: run_view(t, PacedClock(r) if r else None))
+                per_token[shape, mode, size] = seconds / len(tokens)
+                print(f"{shape:16} {mode:14} {len(tokens):7d} {seconds:8.3f} {seconds / len(tokens) * 1000:9.4f}",
+                      flush=True)
+    small, large = min(sizes), max(sizes)
+    print(f"\nper-token CPU, {large} tokens / {small} tokens (target <= 1.3)")
+    for shape in SHAPES:
+        ratios = "  ".join(f"{mode} {per_token[shape, mode, large] / per_token[shape, mode, small]:.2f}"
+                           for mode, _ in modes)
+        print(f"  {shape:16} {ratios}")
+    if 8000 in sizes:
+        code = per_token["one code block", modes[1][0], 8000] * len(as_tokens(code_block(8000)))
+        print(f"one code block, 8000 tokens paced at {PACE_MS:g} ms: {code:.2f} s CPU (target < 2 s)")
+    if options.naive:
+        tokens = as_tokens(synthetic_answer(1000))
+        seconds, fed = run_naive(tokens, NAIVE_LIMIT_S)
+        estimate = seconds * (len(tokens) / fed) ** 2  # per-token cost grows with the text: ~quadratic
+        print(f"naive, whole answer per token, 1000 tokens: {estimate:.2f} s CPU"
+              + ("" if fed == len(tokens) else f" (estimated from {fed} tokens)"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -158,14 +159,24 @@ async def search(ctx: CommandContext, argument: str) -> Result:
     return Table(["conv", "title", "role", "match"], rows, note="/load ID opens a conversation")
 
 
-@COMMANDS.command("history", help="the messages of this branch, numbered (for /edit N)")
+HISTORY_MARGIN = 6  # the rows /history leaves for its table's borders and header, its note and the prompt
+
+
+@COMMANDS.command("history", usage="[--all]",
+                  help="the last screenful of messages of this branch, numbered (for /edit N); --all for every one")
 async def history(ctx: CommandContext, argument: str) -> Result:
+    if argument.strip() not in ("", "--all"):
+        raise UsageError("usage: /history [--all]")
     messages = ctx.chat.messages
     if not messages:
         return Notice("no messages yet")
+    # A screenful: as many messages as the terminal has rows, less HISTORY_MARGIN, one row each.
+    shown = len(messages) if argument.strip() else max(5, shutil.get_terminal_size().lines - HISTORY_MARGIN)
+    first = max(0, len(messages) - shown)
     rows = [[str(i), m.role if m.role == "user" else _who(m), _preview(m.content, 90) + _mark(m)]
-            for i, m in enumerate(messages, 1)]  # fmt: skip
-    return Table(["#", "from", "message"], rows)
+            for i, m in enumerate(messages[first:], first + 1)]  # fmt: skip
+    note = f"the last {len(rows)} of {len(messages)} messages; /history --all shows every one" if first else None
+    return Table(["#", "from", "message"], rows, note=note)
 
 
 @COMMANDS.command("edit", help="edit message N and answer it again on a new branch (the old one stays)",

@@ -7,8 +7,9 @@ the tail. Fenced code never splits, and a loose list stays one block.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["BlockSplitter", "split_blocks"]
+__all__ = ["BlockSplitter", "fence_closed", "fence_opened", "split_blocks"]
 
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
@@ -19,7 +20,7 @@ def _indent(line: str) -> int:
     return len(expanded) - len(expanded.lstrip(" "))
 
 
-def _fence_opened(line: str) -> tuple[str, int] | None:
+def fence_opened(line: str) -> tuple[str, int] | None:
     """The marker character and length if `line` opens a fenced code block."""
     match = _FENCE.match(line)
     if match is None:
@@ -30,7 +31,8 @@ def _fence_opened(line: str) -> tuple[str, int] | None:
     return marker[0], len(marker)
 
 
-def _fence_closed(line: str, fence: tuple[str, int]) -> bool:
+def fence_closed(line: str, fence: tuple[str, int]) -> bool:
+    """Whether `line` closes the fence opened with `fence` (its marker character and length)."""
     match = _FENCE.match(line)
     return match is not None and match[1][0] == fence[0] and len(match[1]) >= fence[1] and not match[2].strip()
 
@@ -60,6 +62,36 @@ class BlockSplitter:
     def tail(self) -> str:
         """The unfinished block, as much of it as has arrived."""
         return "".join(self._lines) + "".join(self._blanks) + "".join(self._partial)
+
+    @property
+    def lines(self) -> Sequence[str]:
+        """The complete lines of the unfinished block so far, newline included; blank lines after them apart.
+
+        The sequence grows in place while the block lasts, so a reader can keep
+        its place in it; once the block is finished it holds the next one.
+        """
+        return self._lines
+
+    @property
+    def blank_lines(self) -> str:
+        """The blank lines after `lines`: kept in the block if it goes on."""
+        return "".join(self._blanks)
+
+    @property
+    def partial(self) -> str:
+        """The line being received, as much of it as has arrived."""
+        return "".join(self._partial)
+
+    def partial_end(self, limit: int) -> str:
+        """The last `limit` characters or more of the line being received, at a cost bounded by `limit`."""
+        end: list[str] = []
+        size = 0
+        for piece in reversed(self._partial):
+            if size >= limit:
+                break
+            end.append(piece)
+            size += len(piece)
+        return "".join(reversed(end))
 
     def feed(self, text: str) -> list[str]:
         """Take the next piece of the answer.
@@ -91,7 +123,7 @@ class BlockSplitter:
     def _take_line(self, line: str) -> str | None:
         if self._fence is not None:
             self._lines.append(line)
-            if _fence_closed(line, self._fence):
+            if fence_closed(line, self._fence):
                 self._fence = None
                 if self._fence_alone:
                     self._kind = "code"
@@ -103,7 +135,7 @@ class BlockSplitter:
         finished = self._cut() if self._lines and self._begins_block(line) else None
         self._lines += self._blanks
         self._blanks.clear()
-        fence = _fence_opened(line)
+        fence = fence_opened(line)
         if fence is not None:
             self._fence = fence
             self._fence_alone = not self._lines
@@ -119,7 +151,7 @@ class BlockSplitter:
         if self._kind == "code":
             return True
         if not self._blanks:
-            return self._kind == "text" and _indent(line) < 4 and _fence_opened(line) is not None
+            return self._kind == "text" and _indent(line) < 4 and fence_opened(line) is not None
         if self._kind == "list":
             return not (_LIST_ITEM.match(line) or _indent(line) >= 2)
         if self._kind == "indented":

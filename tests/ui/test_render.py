@@ -1,14 +1,13 @@
 """The streaming answer renderer, printed to StringIO consoles.
 
 Live output is full of cursor moves, so the tests replay it through a tiny
-terminal emulator (`screen`) and compare what a user would end up seeing.
+terminal emulator (`tests.ui.screens.screen`) and compare what a user would end up seeing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import itertools
 import re
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from app.providers.base import TextDelta, ThinkingDelta, Usage
 from app.types import AnswerRecord
 from app.ui.render import AnswerView, BlockSplitter, Footer, split_blocks
 from app.ui.style import STYLES, make_console, theme
+from tests.ui.screens import FakeClock, chunks_of, output, pipe, screen, stream, terminal
 
 ANSWER = """Here is a plan:
 
@@ -65,86 +65,6 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm-256color")
     for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def terminal(width: int = 80, height: int = 25) -> Console:
-    return Console(
-        file=io.StringIO(), width=width, height=height, force_terminal=True, color_system="truecolor", theme=theme()
-    )
-
-
-def pipe() -> Console:
-    return Console(file=io.StringIO(), width=80, force_terminal=False, theme=theme())
-
-
-def output(console: Console) -> str:
-    file = console.file
-    assert isinstance(file, io.StringIO)
-    return file.getvalue()
-
-
-_CONTROL = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\n|\r")
-
-
-def screen(raw: str, height: int | None = None) -> str:
-    """What a terminal shows after `raw`: text, newlines, CR, cursor up, erase line.
-
-    With `height`, the cursor cannot go above the screen's top line, as on a
-    real terminal: a live region taller than that would leave copies behind.
-    """
-    lines = [""]
-    row = col = 0
-
-    def put(text: str) -> None:
-        nonlocal col
-        line = lines[row].ljust(col)
-        lines[row] = line[:col] + text + line[col + len(text) :]
-        col += len(text)
-
-    pos = 0
-    for match in _CONTROL.finditer(raw):
-        put(raw[pos : match.start()])
-        pos = match.end()
-        token, (args, command) = match[0], match.groups()
-        if token == "\n":
-            row, col = row + 1, 0
-            if row == len(lines):
-                lines.append("")
-        elif token == "\r":
-            col = 0
-        elif command == "A":
-            top = 0 if height is None else max(0, len(lines) - height)
-            row = max(top, row - int(args or 1))
-        elif command == "K":
-            lines[row] = "" if args == "2" else lines[row][:col]
-    put(raw[pos:])
-    return "\n".join(line.rstrip() for line in lines).rstrip("\n")
-
-
-def stream(
-    console: Console, chunks: list[str], clock: FakeClock | None = None, steps: list[float] | None = None
-) -> AnswerView:
-    view = AnswerView(console, model="sonnet", clock=clock or FakeClock())
-    view.start()
-    for index, chunk in enumerate(chunks):
-        if clock is not None and steps:
-            clock.now += steps[index % len(steps)]
-        view.feed(TextDelta(chunk))
-    view.finish()
-    return view
-
-
-def chunks_of(text: str, cuts: list[int]) -> list[str]:
-    bounds = sorted({0, len(text), *(c % (len(text) + 1) for c in cuts)})
-    return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def all_blocks(text: str) -> list[str]:
@@ -364,22 +284,40 @@ PLAIN = "# Title\n\n* not a bullet to render\n\ttab\r\nwindows line\n```\ncode\n
 
 @pytest.mark.parametrize(
     "console, markdown",
-    [
-        (pipe(), True),
-        (Console(file=io.StringIO(), force_terminal=True, color_system=None, theme=theme()), True),
-        (make_console(file=io.StringIO(), force_terminal=True, no_color=True), True),
-        (terminal(), False),
-    ],
-    ids=["pipe", "no-colour-system", "no-color", "markdown-off"],
+    [(pipe(), True), (terminal(), False)],
+    ids=["pipe", "markdown-off"],
 )
-def test_plain_mode_passes_text_through_byte_for_byte(console: Console, markdown: bool) -> None:
+def test_plain_mode_passes_text_through_but_for_control_characters(console: Console, markdown: bool) -> None:
     view = AnswerView(console, model="m", markdown=markdown)
     assert not view.live
     view.start()
     for i in range(0, len(PLAIN), 3):
         view.feed(TextDelta(PLAIN[i : i + 3]))
     view.finish()
-    assert output(console) == PLAIN + "\n"
+    assert output(console) == PLAIN.replace("\r", "") + "\n"  # a carriage return only moves the cursor
+
+
+@pytest.mark.parametrize(
+    "console",
+    [
+        Console(file=io.StringIO(), force_terminal=True, color_system=None, theme=theme()),
+        make_console(file=io.StringIO(), force_terminal=True, no_color=True),
+    ],
+    ids=["no-colour-system", "no-color"],
+)
+def test_without_colour_markdown_is_still_laid_out(console: Console) -> None:
+    view = AnswerView(console, model="m", clock=FakeClock())
+    assert view.live
+    view.start()
+    for i in range(0, len(ANSWER), 3):
+        view.feed(TextDelta(ANSWER[i : i + 3]))
+    view.finish()
+    raw = output(console)
+    assert not re.search(r"\x1b\[[0-9;]*m", raw)  # no colour, no bold: NO_COLOR takes every style
+    whole = Console(file=io.StringIO(), width=80, force_terminal=True, color_system=None, theme=theme())
+    whole.print(Markdown(ANSWER))
+    assert screen(raw) == screen(output(whole))
+    assert "**bold**" not in screen(raw) and "```python" not in screen(raw)
 
 
 def test_plain_mode_adds_no_newline_to_an_answer_that_ends_with_one() -> None:
@@ -392,7 +330,7 @@ def test_plain_mode_adds_no_newline_to_an_answer_that_ends_with_one() -> None:
 
 def test_plain_thinking_on_a_terminal_comes_first_and_apart() -> None:
     console = Console(file=io.StringIO(), force_terminal=True, color_system=None, theme=theme())
-    view = AnswerView(console, model="m")
+    view = AnswerView(console, model="m", markdown=False)
     view.feed(ThinkingDelta("pondering"))
     view.feed(TextDelta("answer"))
     view.finish()
