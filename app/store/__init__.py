@@ -23,24 +23,37 @@ Nothing here prints. Lookups by what a user typed raise `UsageError`; a
 database that cannot be used raises `StoreError` (an `OrchError`) saying why.
 """
 
+from typing import TYPE_CHECKING
+
 from app.store._errors import StoreError, disk_problem
-from app.store._schema import MIGRATIONS, migrate
-from app.store._store import Store
-from app.store._types import (
-    MATCH_END,
-    MATCH_START,
-    TITLE_WIDTH,
-    BranchInfo,
-    Conversation,
-    SearchHit,
-    Status,
-    StoredMessage,
-    UsageTotals,
-    fts_query,
-    shorten,
-)
+
+if TYPE_CHECKING:
+    from app.store._schema import MIGRATIONS, migrate
+    from app.store._store import Store
+    from app.store._types import (MATCH_END, MATCH_START, TITLE_WIDTH, BranchInfo, Conversation, SearchHit, Status,
+                                  StoredMessage, UsageTotals, fts_query, shorten)  # fmt: skip
 
 DB_NAME = "history.db"
+
+# The REPL asks where history goes (and whether it can be written) before its prompt, and opens the
+# store only when the first message is written: the rest is imported when first named.
+_LAZY = {
+    "MIGRATIONS": "_schema", "migrate": "_schema", "Store": "_store",
+    **dict.fromkeys(("MATCH_END", "MATCH_START", "TITLE_WIDTH", "BranchInfo", "Conversation", "SearchHit", "Status",
+                     "StoredMessage", "UsageTotals", "fts_query", "shorten"), "_types"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'app.store' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"app.store.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DB_NAME",
