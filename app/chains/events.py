@@ -89,7 +89,9 @@ class StepText:
 
 
 @dataclass(frozen=True, slots=True)
-class StepDone:
+class StepEnded:
+    """A step is over; which of the four kinds below says how, and `result` what it left."""
+
     result: StepResult
 
     @property
@@ -97,37 +99,28 @@ class StepDone:
         return self.result.step
 
 
-@dataclass(frozen=True, slots=True)
-class StepSkipped:
+class StepDone(StepEnded):
+    """The step answered."""
+
+    __slots__ = ()
+
+
+class StepSkipped(StepEnded):
     """The step's `when` did not hold; `result.skipped_because` says which condition."""
 
-    result: StepResult
-
-    @property
-    def step(self) -> str:
-        return self.result.step
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class StepFailed:
+class StepFailed(StepEnded):
     """`result.record` holds the error and the text that arrived before it."""
 
-    result: StepResult
-
-    @property
-    def step(self) -> str:
-        return self.result.step
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class StepCancelled:
+class StepCancelled(StepEnded):
     """Cancelled while waiting or running (another step failed, or the run was cancelled)."""
 
-    result: StepResult
-
-    @property
-    def step(self) -> str:
-        return self.result.step
+    __slots__ = ()
 
 
 ChainEvent = StepStarted | StepText | StepDone | StepSkipped | StepFailed | StepCancelled

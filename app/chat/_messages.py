@@ -8,6 +8,10 @@ from typing import Literal
 from app.types import AnswerRecord, Status
 
 
+def _of_record(name: str) -> property:
+    return property(lambda message: getattr(message.record, name) if message.record is not None else None)
+
+
 @dataclass
 class ChatMessage:
     """One message of the conversation.
@@ -30,30 +34,17 @@ class ChatMessage:
         return cls("assistant", record.text, record)
 
     @property
-    def model(self) -> str | None:
-        return self.record.model if self.record else None
-
-    @property
     def status(self) -> Status:
         if self.record is not None:
             return self.record.status
         return "error" if self.failed else "complete"
 
-    @property
-    def input_tokens(self) -> int | None:
-        return self.record.input_tokens if self.record else None
-
-    @property
-    def output_tokens(self) -> int | None:
-        return self.record.output_tokens if self.record else None
-
-    @property
-    def cost(self) -> float | None:
-        return self.record.cost if self.record else None
-
-    @property
-    def seconds(self) -> float | None:
-        return self.record.seconds if self.record else None
+    # An answer's model, tokens, cost and time are its record's; a user message has none.
+    model = _of_record("model")
+    input_tokens = _of_record("input_tokens")
+    output_tokens = _of_record("output_tokens")
+    cost = _of_record("cost")
+    seconds = _of_record("seconds")
 
 
 @dataclass
