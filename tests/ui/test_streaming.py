@@ -117,9 +117,10 @@ def rendered_markdown(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 @pytest.mark.parametrize(
     "text",
     [
-        " ".join(f"word{i} **bold{i}** and `code{i}`" for i in range(600)),
-        "| name | count |\n| --- | ---: |\n" + "".join(f"| row {i} | {i} |\n" for i in range(400)),
-        "".join(f"- item {i}\n" for i in range(400)),
+        # Each several times longer than the live tail's bound below, so a whole re-render would show.
+        " ".join(f"word{i} **bold{i}** and `code{i}`" for i in range(150)),
+        "| name | count |\n| --- | ---: |\n" + "".join(f"| row {i} | {i} |\n" for i in range(150)),
+        "".join(f"- item {i}\n" for i in range(250)),
     ],
     ids=["paragraph", "table", "list"],
 )
