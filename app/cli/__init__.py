@@ -29,7 +29,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if first_word(argv)[1]:
         print(f"orch {__version__}")
         return 0
-    from app.cli import _parse
+    from app.cli import _startup
+
+    _startup.starting()
+    try:
+        return _run(argv)
+    finally:
+        _startup.ready()  # also when start-up itself failed
+
+
+def _run(argv: list[str]) -> int:
+    from app.cli import _parse, _startup
 
     try:
         args, command = _parse.parse(argv)
@@ -46,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from app.cli.oneshot import run_default
 
                 return run_default(wiring)
+            _startup.ready()
             return command.run(args, wiring)
         finally:
             wiring.close()

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from app.cli import _startup
 from app.errors import EXIT_OK, ProviderError, UsageError
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
     view: View = show_on_terminal
     if not sys.stdout.isatty():
         view = functools.partial(write_plain, sanitize=wiring.invocation.sanitize)
+    _startup.ready()
     try:
         asyncio.run(_answer(chat, view))
     except ProviderError as exc:
@@ -105,4 +107,5 @@ def _repl(wiring: Wiring) -> int:
     history_path = None if problem else wiring.input_history()
     if history_path is not None and disk_problem(history_path):
         history_path = None
+    _startup.ready()
     return run_repl(chat, history_path=history_path, vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)
