@@ -28,11 +28,12 @@ def render(source: str, **context) -> str:
     return templates.render(templates.compile_template(templates.environment(), source), context)
 
 
-def refused_quickly(source: str, match: str) -> None:
+def refused_quickly(source: str, match: str) -> float:
+    """Rendering `source` is refused with `match`; returns the seconds it took."""
     started = time.monotonic()
     with pytest.raises(TemplateProblem, match=match):
         render(source)
-    assert time.monotonic() - started < 3
+    return time.monotonic() - started
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,7 @@ def refused_quickly(source: str, match: str) -> None:
     ],
 )
 def test_a_template_past_a_limit_is_stopped(source, match):
-    refused_quickly(source, match)
+    assert refused_quickly(source, match) < 3
 
 
 def test_templates_within_the_limits_render_as_before():
