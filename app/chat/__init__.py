@@ -9,12 +9,10 @@ models at once and `Chat.pick()` continues with one of their answers;
 """
 
 from app.chat._chat import Chat
-from app.chat._compare import AnswerEnded, AnswerText, CompareEvent, CompareRecord, compare_messages
+from app.chat._compare import CompareEvent, CompareRecord, compare_messages
 from app.chat._messages import ChatMessage, Totals
 
 __all__ = [
-    "AnswerEnded",
-    "AnswerText",
     "Chat",
     "ChatMessage",
     "CompareEvent",

@@ -222,7 +222,7 @@ class Chat:
     # --- several answers at once ------------------------------------------------------
 
     async def compare(
-        self, models: Sequence[ModelConfig], prompt: str, listener: Callable[[CompareEvent], None] | None = None
+        self, models: Sequence[ModelConfig], prompt: str, listener: Callable[[int, CompareEvent], None] | None = None
     ) -> CompareRecord:
         """`prompt`, after the conversation so far, to every model at once; kept for `pick()`."""
         from app.chat._compare import compare

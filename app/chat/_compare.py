@@ -22,23 +22,8 @@ if TYPE_CHECKING:
     from app.config import ModelConfig
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerText:
-    """More text of the answer at `index`."""
-
-    index: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerEnded:
-    """The answer at `index` is over; `record` says how."""
-
-    index: int
-    record: AnswerRecord
-
-
-CompareEvent = AnswerText | AnswerEnded
+CompareEvent = TextDelta | AnswerRecord
+"""What a comparison tells its listener of the answer at an index: more of its text, then its record."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +44,15 @@ def compare_messages(chat: Chat, prompt: str) -> list[Message]:
 
 
 async def compare(
-    chat: Chat, models: Sequence[ModelConfig], prompt: str, listener: Callable[[CompareEvent], None] | None = None
-) -> CompareRecord:
+    chat: Chat, models: Sequence[ModelConfig], prompt: str,
+    listener: Callable[[int, CompareEvent], None] | None = None,
+) -> CompareRecord:  # fmt: skip
     """Ask every model `prompt` after the conversation so far; the record is kept for `pick`.
 
     Raises:
         asyncio.CancelledError: the comparison was cancelled (every answer is closed, nothing is kept).
     """
-    emit = listener or (lambda event: None)
+    emit = listener or (lambda index, event: None)
     messages = compare_messages(chat, prompt)
     records: list[AnswerRecord | None] = [None] * len(models)
 
@@ -76,13 +62,13 @@ async def compare(
             async with turn:
                 async for event in turn:
                     if isinstance(event, TextDelta) and event.text:
-                        emit(AnswerText(index, event.text))
+                        emit(index, event)
         except Exception:
             pass  # the record says how it failed; the other models go on
         finally:
             records[index] = turn.record
             chat.totals.add(turn.record)
-            emit(AnswerEnded(index, turn.record))
+            emit(index, turn.record)
 
     async with asyncio.TaskGroup() as group:
         for index, model in enumerate(models):

@@ -12,13 +12,13 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from app.chat import AnswerEnded, AnswerText, CompareEvent
+from app.chat import CompareEvent
+from app.types import AnswerRecord, TextDelta
 from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
     from app.chat import Chat, CompareRecord
     from app.config import ModelConfig
-    from app.types import AnswerRecord
 
 SIDE_BY_SIDE_MIN_WIDTH = 100
 # A pane's state, by how its answer is going or went.
@@ -79,11 +79,11 @@ class CompareView:
         self.markdown = markdown
         self.code_theme = code_theme
 
-    def apply(self, event: CompareEvent) -> None:
-        if isinstance(event, AnswerText):
-            self.panes[event.index].add(event.text)
-        elif isinstance(event, AnswerEnded):
-            self.panes[event.index].record = event.record
+    def apply(self, index: int, event: CompareEvent) -> None:
+        if isinstance(event, TextDelta):
+            self.panes[index].add(event.text)
+        elif isinstance(event, AnswerRecord):
+            self.panes[index].record = event
 
     def side_by_side(self, width: int) -> bool:
         return len(self.panes) > 1 and width >= SIDE_BY_SIDE_MIN_WIDTH

@@ -11,10 +11,10 @@ from rich.console import Console
 
 from app.chains import StepResult
 from app.chains import StepDone, StepFailed, StepFailedError, StepSkipped, StepStarted, StepText, plan_chain
-from app.chat import AnswerEnded, AnswerText, Chat
+from app.chat import Chat
 from app.commands import build_registry
 from app.store import Store
-from app.types import AnswerRecord
+from app.types import AnswerRecord, TextDelta
 from app.ui.chain_view import StepLines, run_chain_live
 from app.ui.compare_view import CompareView, run_compare_live
 from app.ui.style import make_console
@@ -155,9 +155,9 @@ async def test_dry_run_prints_the_plan_and_calls_nothing(runtime) -> None:
 
 def compare_view(width: int) -> list[str]:
     view = CompareView(["alpha", "beta"])
-    view.apply(AnswerText(0, "first answer"))
-    view.apply(AnswerEnded(1, AnswerRecord("beta", "second answer", input_tokens=10, output_tokens=20, cost=0.002,
-                                           seconds=1.5)))
+    view.apply(0, TextDelta("first answer"))
+    view.apply(1, AnswerRecord("beta", "second answer", input_tokens=10, output_tokens=20, cost=0.002,
+                                           seconds=1.5))
     con, out = console(width)
     con.print(view)
     return out.getvalue().splitlines()
@@ -216,8 +216,8 @@ async def test_cancelling_a_compare_shows_what_arrived(runtime, monkeypatch) -> 
     arrived = asyncio.Event()
     apply = CompareView.apply
 
-    def watched(view: CompareView, event) -> None:
-        apply(view, event)
+    def watched(view: CompareView, index: int, event) -> None:
+        apply(view, index, event)
         if view.panes[0].text.startswith("a b"):
             arrived.set()
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from app.chat import AnswerEnded, AnswerText
-from app.types import AnswerRecord
+from app.types import AnswerRecord, TextDelta
 from app.ui.compare_view import CompareView, pane_footer
 from app.ui.style import make_console
 
@@ -24,7 +23,7 @@ def shown(view: CompareView, width: int, height: int = 30) -> str:
 def test_streaming_panes_show_rendered_markdown_not_its_marks() -> None:
     view = CompareView(["a", "b"], markdown=True)
     for index in (0, 1):
-        view.apply(AnswerText(index, ANSWER))
+        view.apply(index, TextDelta(ANSWER))
     screen = shown(view, 120)
     assert "Heading" in screen and "bold words" in screen
     assert "# Heading" not in screen and "**" not in screen and "- one" not in screen
@@ -32,7 +31,7 @@ def test_streaming_panes_show_rendered_markdown_not_its_marks() -> None:
 
 def test_a_long_streaming_pane_shows_its_newest_lines() -> None:
     view = CompareView(["a"], markdown=True)
-    view.apply(AnswerText(0, "".join(f"paragraph {n}\n\n" for n in range(500))))
+    view.apply(0, TextDelta("".join(f"paragraph {n}\n\n" for n in range(500))))
     screen = shown(view, 80, height=20)
     assert "paragraph 499" in screen and "paragraph 0\n" not in screen
 
@@ -40,8 +39,8 @@ def test_a_long_streaming_pane_shows_its_newest_lines() -> None:
 def test_five_panes_at_120_columns_never_cut_a_number() -> None:
     view = CompareView([f"model{n}" for n in range(5)])
     for n in range(5):
-        view.apply(AnswerEnded(n, AnswerRecord(f"model{n}", "text", input_tokens=1234, output_tokens=5678,
-                                               cost=0.0123, seconds=12.3)))  # fmt: skip
+        view.apply(n, AnswerRecord(f"model{n}", "text", input_tokens=1234, output_tokens=5678,
+                                               cost=0.0123, seconds=12.3))  # fmt: skip
     view.live = False
     bottom = [line for line in shown(view, 120).splitlines() if line.startswith("╰")][0]
     assert bottom.count("1234→5678 tokens") == 5

@@ -11,11 +11,11 @@ import pytest
 from rich.console import Console
 
 from app.chains import StepFailed, StepResult, StepStarted, StepText, plan_chain
-from app.chat import AnswerEnded, AnswerText, Chat, ChatMessage
+from app.chat import Chat, ChatMessage
 from app.commands import build_registry
 from app.errors import OrchError
 from app.store import Store
-from app.types import AnswerRecord
+from app.types import AnswerRecord, TextDelta
 from app.ui import present
 from app.ui.chain_view import StepLines, show_final
 from app.ui.compare_view import CompareView
@@ -46,8 +46,8 @@ def chat(tmp_path: Path) -> Chat:
 @pytest.mark.parametrize("markdown", [True, False])
 def test_compare_panes(live: bool, markdown: bool) -> None:
     view = CompareView(["echo", "slow"], markdown=markdown)
-    view.apply(AnswerText(0, HOSTILE))
-    view.apply(AnswerEnded(1, AnswerRecord("slow", status="error", error=f"server said: {HOSTILE}")))
+    view.apply(0, TextDelta(HOSTILE))
+    view.apply(1, AnswerRecord("slow", status="error", error=f"server said: {HOSTILE}"))
     view.live = live
     console, out = terminal()
     console.print(view)
