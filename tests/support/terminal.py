@@ -35,6 +35,26 @@ class _Screen(pyte.HistoryScreen):
     def write_process_input(self, data: str) -> None:
         self._reply(data)
 
+    def resize(self, lines: int | None = None, columns: int | None = None) -> None:
+        """As a terminal does: rows that no longer fit above the cursor go to the scrollback.
+
+        (pyte drops them, which a real terminal never does.)
+        """
+        lines = lines or self.lines
+        if lines < self.lines:
+            overflow = max(0, self.cursor.y - (lines - 1))
+            self.history.top.extend(self.buffer[y] for y in range(overflow))
+            if overflow:
+                row = self.cursor.y
+                self.cursor_position(1, 1)
+                self.delete_lines(overflow)
+                self.cursor.y = row - overflow
+            for y in range(lines, self.lines):
+                self.buffer.pop(y, None)
+            self.lines = lines
+            self.set_margins()
+        super().resize(lines, columns)
+
 
 class Terminal:
     """A running program on a `columns` x `rows` screen.
@@ -82,6 +102,12 @@ class Terminal:
 
     def text(self) -> str:
         return "\n".join(self.lines())
+
+    def resize(self, columns: int, rows: int) -> None:
+        """Resize the terminal as a user dragging its window would (the program gets SIGWINCH)."""
+        self.pump(0.05)
+        self.screen.resize(rows, columns)
+        self.child.setwinsize(rows, columns)
 
     def wait_for(self, needle: str, timeout: float = WAIT_S, *, count: int = 1) -> str:
         """Wait until `needle` is on the screen (`count` times at least); return the screen text."""
