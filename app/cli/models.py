@@ -22,6 +22,7 @@ _STYLES = {"missing": "dim", "locked": "yellow"}
 
 
 def run(args: argparse.Namespace, wiring: Wiring) -> int:
+    from app.commands.core import model_label, price_text  # the REPL's /models shows them the same way
     from app.ui.style import make_console
 
     config, sources = wiring.config()
@@ -36,11 +37,10 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
         if status == "missing" and spec:
             missing[model.provider] = f"orch vault set {spec.vault}" if spec.vault else f"export {spec.env}=…"
         locked = locked or status == "locked"
-        names = model.name + (f" ({', '.join(model.aliases)})" if model.aliases else "")
+        names = model_label(model)
         if model.name == config.default_model or config.default_model in model.aliases:
             names += " *"
-        price = f"${model.pricing.input:g} / ${model.pricing.output:g}" if model.pricing else ""
-        rows.append(([names, model.provider, model.id, status, price], status))
+        rows.append(([names, model.provider, model.id, status, price_text(model)], status))
     console = make_console()
     if console.is_terminal:
         from rich.table import Table
