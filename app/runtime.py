@@ -147,11 +147,6 @@ class Turn:
         self._record: AnswerRecord | None = None
 
     @property
-    def text(self) -> str:
-        """The answer's text so far."""
-        return self._answer.text
-
-    @property
     def record(self) -> AnswerRecord:
         """What became of the answer; while it streams, what it is so far (status `interrupted`)."""
         if self._record is not None:

@@ -16,7 +16,7 @@ as a whole one. What is left of a sequence after its ESC is plain text, shown.
 
 from __future__ import annotations
 
-__all__ = ["is_clean", "visible"]
+__all__ = ["visible"]
 
 _KEEP = {"\n", "\t"}
 
@@ -41,8 +41,3 @@ def visible(text: str) -> str:
     if text.isprintable():  # the common case, and cheap: nothing to replace
         return text
     return text.translate(_TABLE)
-
-
-def is_clean(text: str) -> bool:
-    """Whether `text` holds nothing `visible` would change."""
-    return visible(text) == text

@@ -22,8 +22,6 @@ Status = Literal["complete", "truncated", "refused", "interrupted", "error"]
 """How an answer ended: whole; cut by the provider (`max_tokens`); refused (a content filter, a
 refusal); cut by the user (Ctrl-C); failed (the text that arrived before is kept)."""
 
-CUT_SHORT: frozenset[str] = frozenset({"truncated", "refused", "interrupted", "error"})
-
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -129,7 +127,3 @@ class AnswerRecord:
     def counted(self) -> bool:
         """Whether the provider said how many tokens were used."""
         return self.input_tokens is not None or self.output_tokens is not None
-
-    @property
-    def cut_short(self) -> bool:
-        return self.status in CUT_SHORT

@@ -25,8 +25,9 @@ from hypothesis import HealthCheck, settings
 
 from app.vault import KdfParams, Vault
 
-# The e2e fixtures: a loopback model server, a config pointing at it, `orch` in a pty.
-pytest_plugins = ("tests.support.e2e",)
+# Fixtures of tests/support: the e2e world (a loopback model server, a config pointing at it, `orch` in a
+# pty), `llm_server`, and the CLI tests' `vault`.
+pytest_plugins = ("tests.support.llm_server", "tests.support.cli", "tests.support.e2e")
 
 # Property tests check what is computed, not how fast: no per-example deadline
 # (200 ms by default) and no complaint about slow data generation, either of

@@ -9,7 +9,7 @@ models at once and `Chat.pick()` continues with one of their answers;
 """
 
 from app.chat._chat import Chat
-from app.chat._compare import CompareEvent, CompareRecord, compare_messages
+from app.chat._compare import CompareEvent, CompareRecord
 from app.chat._messages import ChatMessage, Totals
 
 __all__ = [
@@ -18,5 +18,4 @@ __all__ = [
     "CompareEvent",
     "CompareRecord",
     "Totals",
-    "compare_messages",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from app.commands.arguments import parse_arguments
-from app.commands.registry import CommandContext, CommandFamily, Registry, completing_from_chat
+from app.commands.registry import CommandContext, CommandFamily, Registry
 from app.commands.results import Compare, Notice, Result, RunChain, Table
 from app.errors import UsageError
 
@@ -130,8 +130,8 @@ def chains_table(chat: Chat) -> Result:
 # --- completion ------------------------------------------------------------------------------
 
 
-def _complete_chain(chat: Chat, argument: str) -> Iterable[str]:
-    config = chat.runtime.config
+def _complete_chain(ctx: CommandContext, argument: str) -> Iterable[str]:
+    config = ctx.chat.runtime.config
     words = argument.split()
     if argument.endswith(" ") or not words:
         words.append("")
@@ -146,20 +146,20 @@ def _complete_chain(chat: Chat, argument: str) -> Iterable[str]:
     return [f"{key}=\t{'default: ' + value if value is not None else 'required'}" for key, value in chain.variables.items()]
 
 
-def _complete_models(chat: Chat, argument: str) -> Iterable[str]:
+def _complete_models(ctx: CommandContext, argument: str) -> Iterable[str]:
     """Models for the comma list that is the first word; none once the prompt has begun."""
     if " " in argument.lstrip():
         return
     listed, _, _ = argument.lstrip().rpartition(",")
     prefix = listed + "," if listed else ""
     taken = set(listed.split(","))
-    for model in chat.runtime.config.models:
+    for model in ctx.chat.runtime.config.models:
         if model.name not in taken:
             yield f"{prefix}{model.name}\t{model.provider} · {model.id}"
 
 
-def _complete_pick(chat: Chat, argument: str) -> Iterable[str]:
-    record = chat.last_compare
+def _complete_pick(ctx: CommandContext, argument: str) -> Iterable[str]:
+    record = ctx.chat.last_compare
     return [f"{i}\t{a.model}" for i, a in enumerate(record.answers, start=1)] if record else []
 
 
@@ -171,7 +171,7 @@ COMMANDS = CommandFamily("chains")
 
 @COMMANDS.command(
     "chain", help="run a chain from config.yaml on INPUT", usage="NAME [INPUT] [KEY=VALUE…] [--dry-run]",
-    complete=completing_from_chat(_complete_chain),
+    complete=_complete_chain,
     arguments=[("NAME", "a chain of config.yaml (/chains lists them)"),
                ("INPUT", "the text the chain works on, {{ input }} in its prompts"),
                ("KEY=VALUE", "a variable the chain declares; anywhere after NAME"),
@@ -194,7 +194,7 @@ async def chains_(ctx: CommandContext, argument: str) -> Result:
 
 @COMMANDS.command(
     "compare", help="ask several models at once (default: your last message)", usage="MODEL,MODEL… [PROMPT]",
-    complete=completing_from_chat(_complete_models),
+    complete=_complete_models,
     arguments=[("MODEL,MODEL…", "the models, as one comma list; one model is compared with the current one"),
                ("PROMPT", "what to ask them; without it, your last message that got an answer")],
     example="/compare sonnet,gpt-5 explain monads briefly",
@@ -204,7 +204,7 @@ async def compare(ctx: CommandContext, argument: str) -> Result:
 
 
 @COMMANDS.command("pick", help="continue with answer N of the last /compare", usage="N",
-                  complete=completing_from_chat(_complete_pick),
+                  complete=_complete_pick,
                   arguments=[("N", "the number in the answer's title")], example="/pick 2")  # fmt: skip
 async def pick_(ctx: CommandContext, argument: str) -> Result:
     if not argument.strip().isdigit():

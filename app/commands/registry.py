@@ -38,15 +38,6 @@ Handler = Callable[[CommandContext, str], Awaitable[Result]]
 Completer = Callable[[CommandContext, str], Iterable[str]]
 
 
-def completing_from_chat(complete: Callable[[Chat, str], Iterable[str]]) -> Completer:
-    """A Completer made of a function that reads only the conversation."""
-
-    def from_context(ctx: CommandContext, argument: str) -> Iterable[str]:
-        return complete(ctx.chat, argument)
-
-    return from_context
-
-
 @dataclass(frozen=True)
 class Command:
     """One slash-command.

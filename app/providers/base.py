@@ -78,10 +78,6 @@ class Answer:
     def text(self) -> str:
         return _joined(self._text)
 
-    @text.setter
-    def text(self, value: str) -> None:
-        self._text = [value]
-
     @property
     def thinking(self) -> str:
         return _joined(self._thinking)

@@ -6,6 +6,6 @@ quote error bodies through `app.text` itself.
 
 from __future__ import annotations
 
-from app.text import is_clean, visible
+from app.text import visible
 
-__all__ = ["is_clean", "visible"]
+__all__ = ["visible"]

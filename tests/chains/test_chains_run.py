@@ -33,7 +33,6 @@ from tests.support.llm_server import (
     Reply,
     ServedRequest,
     WireAnswer,
-    llm_server_fixture,  # noqa: F401  (the `llm_server` fixture)
 )
 
 

@@ -17,7 +17,6 @@ from tests.support.llm_server import (
     LLMServer,
     Reply,
     WireAnswer,
-    llm_server_fixture,  # noqa: F401  (the `llm_server` fixture)
 )
 
 CHAINS = """

@@ -17,7 +17,6 @@ import sys
 import pytest
 
 from app import __version__
-from tests.support.cli import vault_fixture  # noqa: F401  (the `vault` fixture)
 from tests.support.config_files import write_config
 
 # --- basics and exit codes ------------------------------------------------------------------

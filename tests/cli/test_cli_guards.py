@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from tests.support.cli import UNLOCK
-from tests.support.cli import vault_fixture  # noqa: F401  (the `vault` fixture)
 from tests.support.config_files import write_config
-from tests.support.llm_server import llm_server_fixture  # noqa: F401  (the `llm_server` fixture)
 from tests.support.llm_server import stream_reply
 
 

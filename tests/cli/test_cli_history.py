@@ -13,7 +13,6 @@ from tests.support.chain_world import write_config
 from tests.support.llm_server import (
     LLMServer,
     WireAnswer,
-    llm_server_fixture,  # noqa: F401  (the `llm_server` fixture)
     stream_reply,
 )
 

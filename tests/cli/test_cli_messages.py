@@ -11,7 +11,6 @@ import yaml
 
 from app.cli.wiring import Invocation, Wiring
 from tests.support.cli import PASSWORD, UNLOCK
-from tests.support.cli import vault_fixture  # noqa: F401  (the `vault` fixture)
 from tests.support.llm_server import Reply
 
 # --- subcommands with nothing after them ---------------------------------------------------------

@@ -8,7 +8,6 @@ import pexpect
 import pytest
 
 from tests.support.cli import ANSI, PASSWORD, UNLOCK, no_leak, spawn_orch
-from tests.support.cli import vault_fixture  # noqa: F401  (the `vault` fixture)
 from tests.support.config_files import write_config
 
 # --- orch models ------------------------------------------------------------------------------

@@ -10,10 +10,8 @@ import pytest
 
 from app.vault import Vault, mask
 from tests.support.cli import PASSWORD, SECRET, UNLOCK, no_leak, spawn_orch
-from tests.support.cli import vault_fixture  # noqa: F401  (the `vault` fixture)
 from tests.support.config_files import write_config
 from tests.support.llm_server import LLMServer, Reply, ServedRequest, stream_reply
-from tests.support.llm_server import llm_server_fixture  # noqa: F401  (the `llm_server` fixture)
 
 # --- orch vault -------------------------------------------------------------------------------
 

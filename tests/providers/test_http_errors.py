@@ -29,7 +29,6 @@ from tests.support.llm_server import (
     Reply,
     anthropic_events,
     free_port,
-    llm_server_fixture,  # noqa: F401  (the `llm_server` fixture)
     openai_events,
     stream_reply,
 )

@@ -356,9 +356,6 @@ else:
 
     @pytest.fixture(name="llm_server")
     def llm_server_fixture() -> Iterator[LLMServer]:
-        """`llm_server`: a started `LLMServer`, stopped after the test.
-
-        A test module uses it with `from tests.support.llm_server import llm_server_fixture  # noqa: F401`.
-        """
+        """`llm_server`: a started `LLMServer`, stopped after the test (a plugin of tests/conftest.py)."""
         with LLMServer() as server:
             yield server
