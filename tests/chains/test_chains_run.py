@@ -28,12 +28,7 @@ from app.chains import (
 )
 from app.runtime import Runtime
 from tests.support.chain_world import load_config, make_runtime, write_config
-from tests.support.llm_server import (
-    LLMServer,
-    Reply,
-    ServedRequest,
-    WireAnswer,
-)
+from tests.support.llm_server import LLMServer, Reply, ServedRequest, WireAnswer
 
 
 async def run(tmp_path: Path, chains_yaml: str, name: str = "c", input: str = "hello", *, server=None,

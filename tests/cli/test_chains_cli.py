@@ -13,11 +13,7 @@ import pytest
 
 from app.cli import main
 from tests.support.chain_world import write_config
-from tests.support.llm_server import (
-    LLMServer,
-    Reply,
-    WireAnswer,
-)
+from tests.support.llm_server import LLMServer, Reply, WireAnswer
 
 CHAINS = """
 chains:

@@ -10,11 +10,7 @@ import pytest
 from app.cli._commands import SUBCOMMANDS
 from app.store import DB_NAME
 from tests.support.chain_world import write_config
-from tests.support.llm_server import (
-    LLMServer,
-    WireAnswer,
-    stream_reply,
-)
+from tests.support.llm_server import LLMServer, WireAnswer, stream_reply
 
 
 def listing(out: str) -> list[list[str]]:

@@ -24,14 +24,7 @@ from app.config import (
 from app.http import RetryPolicy, create_client, retry_after_s
 from app.providers import create_provider
 from app.providers.base import Answer, ChatRequest, Message, Provider, collect
-from tests.support.llm_server import (
-    LLMServer,
-    Reply,
-    anthropic_events,
-    free_port,
-    openai_events,
-    stream_reply,
-)
+from tests.support.llm_server import LLMServer, Reply, anthropic_events, free_port, openai_events, stream_reply
 
 KEY = "sk-test-abcdef0123456789"
 CONFIGS = {"openai": OpenAIProviderConfig, "anthropic": AnthropicProviderConfig, "gemini": GeminiProviderConfig}

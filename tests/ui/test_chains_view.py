@@ -19,11 +19,7 @@ from app.ui.chain_view import StepLines, run_chain_live
 from app.ui.compare_view import CompareView, run_compare_live
 from app.ui.style import make_console
 from tests.support.chain_world import load_config, make_runtime, write_config
-from tests.support.llm_server import (
-    LLMServer,
-    Reply,
-    WireAnswer,
-)
+from tests.support.llm_server import LLMServer, Reply, WireAnswer
 
 CHAINS = """
 chains:
