@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from app.chat._messages import ChatMessage
     from app.store import Store, StoreError
 
-# The store keeps three statuses; a truncated or refused answer is `complete` with its finish reason.
-_STORED_STATUS = {"complete": "complete", "truncated": "complete", "refused": "complete",
-                  "interrupted": "interrupted", "error": "error"}  # fmt: skip
-
 
 def write_message(store: Store, conversation_id: int, message: ChatMessage, parent: int | None, model: str) -> None:
     """Add `message` to the conversation under `parent`, and give it its id.
@@ -39,7 +35,7 @@ def write_message(store: Store, conversation_id: int, message: ChatMessage, pare
         input_tokens=record.input_tokens,
         output_tokens=record.output_tokens,
         cost=record.cost,
-        status=_STORED_STATUS[record.status] if message.record else "complete",
+        status=record.status if message.record else "complete",
         finish_reason=record.finish_reason,
         cached_tokens=record.cached_tokens,
         seconds=record.seconds,

@@ -9,6 +9,7 @@ from app.store._base import StoreBase, row_id
 from app.store._titles import title_from
 from app.store._types import BranchInfo, Status, StoredMessage, to_branches, to_message
 from app.types import Role
+from app.types import Status as AnswerStatus
 
 
 class Messages(StoreBase):
@@ -24,7 +25,7 @@ class Messages(StoreBase):
         input_tokens: int | None = None,
         output_tokens: int | None = None,
         cost: float | None = None,
-        status: Status = "complete",
+        status: AnswerStatus = "complete",
         *,
         finish_reason: str | None = None,
         cached_tokens: int | None = None,
@@ -33,12 +34,16 @@ class Messages(StoreBase):
         """Append a message under `parent_id` (None: a root) and make it the head.
 
         Also bumps the conversation's `updated` and `message_count`, and titles
-        an untitled conversation after its first user message.
+        an untitled conversation after its first user message. A `truncated` or
+        `refused` answer is kept as `complete` with its `finish_reason`, which says
+        how it was cut (`StoredMessage.to_record` reads it back).
 
         Raises:
             UsageError: the conversation no longer exists.
             ValueError: a bad role or status, or `parent_id` is not a message of this conversation.
         """
+        if status in ("truncated", "refused"):
+            status = "complete"
         if role not in get_args(Role) or status not in get_args(Status):
             raise ValueError(f"bad role {role!r} or status {status!r}")
         now = self._now()
