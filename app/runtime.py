@@ -24,7 +24,7 @@ from app.errors import OrchError, UsageError
 from app.keys import KeyRing
 from app.providers import create_provider
 from app.providers.base import Answer, ChatRequest, Provider, close_stream
-from app.types import AnswerRecord, Event, Finish, Message, Status, status_of
+from app.types import AnswerRecord, Event, Finish, Message, Part, Status, status_of
 
 if TYPE_CHECKING:
     import httpx
@@ -200,6 +200,9 @@ class Turn:
 
     def _make_record(self, status: Status, error: str | None = None) -> AnswerRecord:
         answer, model = self._answer, self.model
+        parts = ((Part("thinking", answer.thinking),) if answer.thinking else ()) + (
+            (Part("text", answer.text),) if answer.text else ()
+        )
         counted = answer.input_tokens is not None or answer.output_tokens is not None
         cost = model.pricing.cost(answer.input_tokens, answer.output_tokens) if model.pricing and counted else None
         return AnswerRecord(
@@ -214,6 +217,7 @@ class Turn:
             cost=cost,
             seconds=time.monotonic() - self._started,
             error=error,
+            parts=parts,
         )
 
 

@@ -3,7 +3,8 @@
 A leaf: it imports nothing of orch, so providers, the store, chat, chains and
 the views can all read it.
 
-    Message ─▶ a provider ─▶ TextDelta · ThinkingDelta · Usage · Finish ─▶ AnswerRecord
+    Message ─▶ a provider ─▶ TextDelta · ThinkingDelta · ToolCall · Usage · Finish ─▶ AnswerRecord
+                 the tool loop ─▶ ToolResult     retries, fallback ─▶ Retry · Fallback
 
 `AnswerRecord` is the one record of an answer, whoever asked for it (the
 REPL, one-shot, a chain step, a /compare pane). Its `status` is one
@@ -13,8 +14,9 @@ not say, never 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 Role = Literal["user", "assistant", "system"]
 
@@ -23,20 +25,74 @@ Status = Literal["complete", "truncated", "refused", "interrupted", "error"]
 refusal); cut by the user (Ctrl-C); failed (the text that arrived before is kept)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One message of a conversation as a model is sent it."""
-
-    role: Role
-    content: str
+PartKind = Literal["text", "thinking", "image", "file", "tool_call", "tool_result"]
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One piece of a message. Text today; attachments and tool calls are kinds of their own."""
+    """One piece of a message, in the order it was said.
 
-    kind: Literal["text", "thinking"]
-    text: str
+    Attributes:
+        kind: `text` and `thinking` (the model's words), `file` (an attachment read as text),
+            `image` (an attachment's bytes), `tool_call` (the model asks for a tool),
+            `tool_result` (what the tool gave back).
+        text: the words; a file's extracted text; a tool result's text.
+        name: a file's path or URL; a tool call's or result's tool name.
+        media_type: of a file or image (`image/png`, `application/pdf`, `text/plain`).
+        data: an image's bytes.
+        call_id: pairs a tool result with its call.
+        arguments: a tool call's arguments (a JSON object).
+        is_error: a tool result that is a failure, a refusal or a timeout.
+        signature: an opaque token the provider wants back with this part on the next request
+            (Gemini's `thoughtSignature`, Anthropic's thinking `signature`).
+    """
+
+    kind: PartKind
+    text: str = ""
+    name: str | None = None
+    media_type: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+    call_id: str | None = None
+    arguments: Mapping[str, Any] | None = None
+    is_error: bool = False
+    signature: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def tool_call(cls, call_id: str, name: str, arguments: Mapping[str, Any], signature: str | None = None) -> Part:
+        return cls("tool_call", name=name, call_id=call_id, arguments=dict(arguments), signature=signature)
+
+    @classmethod
+    def tool_result(cls, call_id: str, name: str, text: str, is_error: bool = False) -> Part:
+        return cls("tool_result", text=text, name=name, call_id=call_id, is_error=is_error)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message of a conversation as a model is sent it.
+
+    `content` is the message's text. `parts`, when given, is the whole message in order and
+    `content` its text: a user's question with its attachments, or an answer that called
+    tools (text, tool calls, their results, more text). Each wire format splits an answer's
+    parts into its own rounds (`app.providers._rounds`).
+    """
+
+    role: Role
+    content: str
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def all_parts(self) -> tuple[Part, ...]:
+        """The parts, or the content as one text part."""
+        return self.parts or ((Part("text", self.content),) if self.content else ())
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool as a model is offered it: a name valid in every wire format, and its argument schema."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
 
 
 # --- the events of an answer's stream -----------------------------------------------------
@@ -70,7 +126,54 @@ class Finish:
     reason: str | None
 
 
-Event = TextDelta | ThinkingDelta | Usage | Finish
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """The model asks for a tool (its arguments whole: adapters assemble the streamed pieces)."""
+
+    call_id: str
+    name: str
+    arguments: Mapping[str, Any]
+    signature: str | None = field(default=None, repr=False)
+
+    @property
+    def part(self) -> Part:
+        return Part.tool_call(self.call_id, self.name, self.arguments, self.signature)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """A tool call ended (made by the tool loop, not by a provider)."""
+
+    call_id: str
+    name: str
+    text: str
+    is_error: bool = False
+    seconds: float | None = None
+
+    @property
+    def part(self) -> Part:
+        return Part.tool_result(self.call_id, self.name, self.text, self.is_error)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A request is tried again after `delay_s` (made by the retry policy)."""
+
+    attempt: int
+    delay_s: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """`from_model` could not answer (`reason`); `to_model` is asked instead."""
+
+    from_model: str
+    to_model: str
+    reason: str
+
+
+Event = TextDelta | ThinkingDelta | ToolCall | ToolResult | Usage | Finish | Retry | Fallback
 
 
 # --- the record of an answer ----------------------------------------------------------------
@@ -103,6 +206,8 @@ class AnswerRecord:
         cost: USD, from the model's pricing; None when the price or the tokens are unknown.
         seconds: from the request to the end of the answer.
         error: for the user, when the answer failed.
+        parts: the answer in order — thinking, text, and any tool calls and results between
+            rounds; set by `runtime.answer()` (empty in a record made by hand: see `all_parts`).
     """
 
     model: str
@@ -116,10 +221,13 @@ class AnswerRecord:
     cost: float | None = None
     seconds: float | None = None
     error: str | None = None
+    parts: tuple[Part, ...] = ()
 
     @property
-    def parts(self) -> tuple[Part, ...]:
-        """The answer as message parts: its reasoning (if any), then its text."""
+    def all_parts(self) -> tuple[Part, ...]:
+        """The answer as message parts: `parts`, or else its reasoning (if any), then its text."""
+        if self.parts:
+            return self.parts
         parts = [Part("thinking", self.thinking)] if self.thinking else []
         return (*parts, Part("text", self.text)) if self.text else tuple(parts)
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from app.types import Event, Finish, Message, Role, TextDelta, ThinkingDelta, Usage
+from app.types import Event, Finish, Message, Role, TextDelta, ThinkingDelta, ToolSpec, Usage
 
 __all__ = [
     "Answer",
@@ -36,12 +36,18 @@ class ChatRequest:
         messages: the conversation, oldest first, without the system prompt.
         system: the system prompt, if any.
         options: sampling options (`temperature`, `max_tokens`, ...), already validated.
+        tools: the tools the model may call.
+        schema: a JSON Schema the answer must follow (structured output), or None.
+        cache: mark the stable prefix for the provider's prompt cache (Anthropic `cache_control`).
     """
 
     model_id: str
     messages: tuple[Message, ...]
     system: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    tools: tuple[ToolSpec, ...] = ()
+    schema: Mapping[str, Any] | None = None
+    cache: bool = False
 
 
 @runtime_checkable
