@@ -105,18 +105,28 @@ class TextDelta:
 
 @dataclass(frozen=True, slots=True)
 class ThinkingDelta:
-    """Reasoning text, kept apart from the answer and never mixed into it."""
+    """Reasoning text, kept apart from the answer and never mixed into it.
+
+    `signature` is the provider's seal on the reasoning block just ended (Anthropic), which it
+    wants back unchanged with the block when tools are called.
+    """
 
     text: str
+    signature: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Tokens as the provider counted them; `cached_tokens` are those of the input read from its cache."""
+    """Tokens as the provider counted them.
+
+    `input_tokens` is the whole input, cached or not; of it, `cached_tokens` were read from the
+    provider's prompt cache and `cache_write_tokens` written to it (Anthropic bills those apart).
+    """
 
     input_tokens: int | None = None
     output_tokens: int | None = None
     cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +213,7 @@ class AnswerRecord:
         finish_reason: the provider's own word, when it gave one.
         input_tokens, output_tokens: as the provider counted them; None when it did not say.
         cached_tokens: of the input tokens, those read from the provider's prompt cache.
+        cache_write_tokens: of the input tokens, those written to it.
         cost: USD, from the model's pricing; None when the price or the tokens are unknown.
         seconds: from the request to the end of the answer.
         error: for the user, when the answer failed.
@@ -219,6 +230,7 @@ class AnswerRecord:
     cached_tokens: int | None = None
     output_tokens: int | None = None
     cost: float | None = None
+    cache_write_tokens: int | None = None
     seconds: float | None = None
     error: str | None = None
     parts: tuple[Part, ...] = ()

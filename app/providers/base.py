@@ -70,7 +70,8 @@ class Answer:
     read, so collecting stays linear in the answer's length.
     """
 
-    __slots__ = ("_text", "_thinking", "input_tokens", "output_tokens", "cached_tokens", "finish_reason")
+    __slots__ = ("_text", "_thinking", "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens",
+                 "finish_reason")
 
     def __init__(self, text: str = "") -> None:
         self._text: list[str] = [text] if text else []
@@ -78,6 +79,7 @@ class Answer:
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
         self.cached_tokens: int | None = None
+        self.cache_write_tokens: int | None = None
         self.finish_reason: str | None = None
 
     @property
@@ -114,6 +116,8 @@ class Answer:
                 self.output_tokens = event.output_tokens
             if event.cached_tokens is not None:
                 self.cached_tokens = event.cached_tokens
+            if event.cache_write_tokens is not None:
+                self.cache_write_tokens = event.cache_write_tokens
         elif isinstance(event, Finish):
             self.finish_reason = event.reason
 

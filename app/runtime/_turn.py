@@ -107,6 +107,7 @@ class Turn:
             finish_reason=answer.finish_reason,
             input_tokens=answer.input_tokens,
             cached_tokens=answer.cached_tokens,
+            cache_write_tokens=answer.cache_write_tokens,
             output_tokens=answer.output_tokens,
             cost=cost,
             seconds=time.monotonic() - self._started,
