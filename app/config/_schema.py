@@ -42,10 +42,18 @@ def _one_item_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+class RateLimit(_Strict):
+    """What a provider allows per minute: requests and tokens (`orch batch` keeps within it)."""
+
+    rpm: int | None = Field(default=None, gt=0)
+    tpm: int | None = Field(default=None, gt=0)
+
+
 class _HttpProvider(_Strict):
     base_url: HttpUrl
     key: KeySpec | None = None
     headers: dict[str, str] = {}
+    rate_limit: RateLimit | None = None
 
 
 class OpenAIProviderConfig(_HttpProvider):
@@ -97,10 +105,12 @@ class ModelOptions(_Strict):
 
 
 class Pricing(_Strict):
-    """USD per million tokens."""
+    """USD per million tokens; `cache_read`/`cache_write` for input read from or written to a prompt cache."""
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+    cache_write: float | None = Field(default=None, ge=0)
 
     def cost(self, input_tokens: int | None, output_tokens: int | None) -> float:
         return ((input_tokens or 0) * self.input + (output_tokens or 0) * self.output) / 1_000_000
@@ -114,6 +124,10 @@ class ModelConfig(_Strict):
     options: ModelOptions = ModelOptions()
     pricing: Pricing | None = None
     description: str | None = None
+    context_window: int | None = Field(default=None, gt=0)
+    vision: bool = False
+    fallback: list[str] = []
+    cache: Literal["auto", "off"] = "off"
 
 
 class NetworkConfig(_Strict):
@@ -163,6 +177,9 @@ class StepConfig(_Strict):
     options: dict[str, Any] = {}
     needs: list[str] | None = None
     when: WhenConfig | None = None
+    tools: list[str] = []
+    schema_: str | dict[str, Any] | None = Field(default=None, alias="schema")
+    attach: Annotated[list[str], BeforeValidator(_one_item_list)] = []
 
 
 class ChainConfig(_Strict):
@@ -181,6 +198,23 @@ class ChainConfig(_Strict):
     output: str | list[str] | None = None
 
 
+class BudgetConfig(_Strict):
+    """USD limits: for the whole session, and for one answer (a chain: for the whole run)."""
+
+    session_usd: float | None = Field(default=None, gt=0)
+    answer_usd: float | None = Field(default=None, gt=0)
+
+
+class RoleConfig(_Strict):
+    """A role given in config.yaml: a system prompt (`prompt`, Jinja2 with `{{ input }}`) with its settings."""
+
+    prompt: str
+    description: str | None = None
+    model: str | None = None
+    options: dict[str, Any] = {}
+    tools: list[str] = []
+
+
 class Config(_Strict):
     default_model: str = "echo"
     system_prompt: str | None = None
@@ -192,6 +226,9 @@ class Config(_Strict):
     mcp_servers: McpServersConfig = {}
     providers: dict[str, ProviderConfig] = {}
     chains: dict[str, ChainConfig] = {}
+    budget: BudgetConfig = BudgetConfig()
+    roles: dict[str, RoleConfig] = {}
+    roles_dirs: list[str] = []
     # Filled from models.yaml, not from config.yaml.
     models: list[ModelConfig] = []
 
