@@ -90,22 +90,36 @@ async def _answer(chat: Chat, view: View) -> None:
 
 def _repl(wiring: Wiring) -> int:
     from app.store import DB_NAME, disk_problem
-    from app.ui.greeting import greeting
+    from app.ui import greeting
     from app.ui.repl import run_repl
 
-    chat, resumed = wiring.chat(interactive=True)
     home = wiring.home
     with contextlib.suppress(OSError):  # a home that cannot be made is told below, and the REPL runs on
         wiring.private_home()
-    lines = greeting(chat) + ([resumed] if resumed else [])  # after resuming: it names the model the prompt shows
-    # A read-only or full home is said once, here; the chat then keeps its history (and input) in memory.
+    # A read-only or full home is said once, in the greeting; the chat then keeps its history (and
+    # input) in memory.
     problem = disk_problem(home / DB_NAME)
-    if problem is not None and chat.store is not None:
-        chat.store.close()
-        chat.store = None
-        lines.append(f"History is not saved in this session: {problem}.")
+    not_saved = [f"History is not saved in this session: {problem}."] if problem else []
     history_path = None if problem else wiring.input_history()
     if history_path is not None and disk_problem(history_path):
         history_path = None
-    _startup.ready()
+
+    def wired() -> tuple[Chat, list[str]]:
+        chat, resumed = wiring.chat(interactive=True)
+        if problem is not None and chat.store is not None:
+            chat.store.close()
+            chat.store = None
+        _startup.ready()
+        return chat, greeting.notes(chat) + ([resumed] if resumed else [])
+
+    label = None if wiring.invocation.resuming else wiring.early_model_name()
+    if label is not None:
+        # The prompt first, named from -m or the config's plain default_model line; the rest is
+        # wired while it is on the screen (app.ui.pending).
+        from app.ui.pending import PendingChat
+
+        return run_repl(PendingChat(label, wired), history_path=history_path, vi_mode=False,
+                        greeting=[greeting.first_line(label), *not_saved])
+    chat, notes = wired()  # resuming: the greeting names the conversation resumed, so it waits
+    lines = [greeting.first_line(chat.model.name), *notes, *not_saved]
     return run_repl(chat, history_path=history_path, vi_mode=chat.runtime.config.ui.vi_mode, greeting=lines)

@@ -90,6 +90,18 @@ class Wiring:
             pass  # a read-only home: the REPL runs without saving its input
         return path
 
+    def early_model_name(self) -> str | None:
+        """The model the session starts on, known before the configuration is validated: `-m`, or
+        the config file's plain `default_model:` line; None when only full loading can tell."""
+        if self.invocation.model:
+            return self.invocation.model
+        from app.config import discover, peek_default_model
+
+        try:
+            return peek_default_model(discover(self.invocation.config_path))
+        except UsageError:
+            return None
+
     def config(self) -> tuple[Config, Sources]:
         """The configuration and where it was read from.
 

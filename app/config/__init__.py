@@ -5,33 +5,46 @@
     config.find_model("sonnet")         # a ModelConfig, by name or alias
 """
 
-from app.config._check import CheckResult, check, load
-from app.config._discovery import defaults_dir, discover, state_dir
-from app.config._yaml import MAX_NODES, line_for, load_with_lines
-from app.config._schema import (
-    AnthropicProviderConfig,
-    ChainConfig,
-    Config,
-    EchoProviderConfig,
-    GeminiProviderConfig,
-    KeySpec,
-    ModelConfig,
-    ModelOptions,
-    Models,
-    NetworkConfig,
-    OpenAIProviderConfig,
-    Pricing,
-    ProviderConfig,
-    Sources,
-    StepConfig,
-    UIConfig,
-    VaultConfig,
-    WhenConfig,
-)
+from typing import TYPE_CHECKING
+
+from app.config._discovery import defaults_dir, discover, state_dir, why_not_a_file
+from app.config._peek import peek_default_model
+
+if TYPE_CHECKING:
+    from app.config._check import CheckResult, check, load
+    from app.config._schema import (AnthropicProviderConfig, BudgetConfig, ChainConfig, Config, EchoProviderConfig,
+                                    GeminiProviderConfig, KeySpec, ModelConfig, ModelOptions, Models, NetworkConfig,
+                                    OpenAIProviderConfig, Pricing, ProviderConfig, RateLimit, RoleConfig, Sources,
+                                    StepConfig, UIConfig, VaultConfig, WhenConfig)  # fmt: skip
+    from app.config._yaml import MAX_NODES, line_for, load_with_lines
+
+# Where the files are is answered at once; the schema (pydantic) and the YAML reader are
+# imported when first named, so that the REPL's prompt does not wait for them.
+_LAZY = {
+    **dict.fromkeys(("CheckResult", "check", "load"), "_check"),
+    **dict.fromkeys(("MAX_NODES", "line_for", "load_with_lines"), "_yaml"),
+    **dict.fromkeys(("AnthropicProviderConfig", "BudgetConfig", "ChainConfig", "Config", "EchoProviderConfig",
+                     "GeminiProviderConfig", "KeySpec", "ModelConfig", "ModelOptions", "Models", "NetworkConfig",
+                     "OpenAIProviderConfig", "Pricing", "ProviderConfig", "RateLimit", "RoleConfig", "Sources",
+                     "StepConfig", "UIConfig", "VaultConfig", "WhenConfig"), "_schema"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'app.config' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"app.config.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MAX_NODES",
     "AnthropicProviderConfig",
+    "BudgetConfig",
     "ChainConfig",
     "CheckResult",
     "Config",
@@ -45,6 +58,8 @@ __all__ = [
     "OpenAIProviderConfig",
     "Pricing",
     "ProviderConfig",
+    "RateLimit",
+    "RoleConfig",
     "Sources",
     "StepConfig",
     "UIConfig",
@@ -56,5 +71,7 @@ __all__ = [
     "line_for",
     "load",
     "load_with_lines",
+    "peek_default_model",
     "state_dir",
+    "why_not_a_file",
 ]

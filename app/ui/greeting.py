@@ -9,11 +9,16 @@ if TYPE_CHECKING:
     from app.chat import Chat
 
 
-def greeting(chat: Chat) -> list[str]:
-    """The opening lines for a session on `chat` (they name the model the prompt shows)."""
+def first_line(model_name: str) -> str:
+    """The line every session opens with."""
     from app import __version__
 
-    lines = [f"orch {__version__} · {chat.model.name} · /help for commands · Ctrl-D to exit"]
+    return f"orch {__version__} · {model_name} · /help for commands · Ctrl-D to exit"
+
+
+def notes(chat: Chat) -> list[str]:
+    """What to tell under the first line: how to add a key, when there is none."""
+    lines = []
     config = chat.runtime.config
     keys = chat.runtime.keys
     has_any_key = keys.vault.exists() or any(

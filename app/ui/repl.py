@@ -19,16 +19,13 @@ from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 
-from app.chat import Chat
-from app.commands import build_registry
 from app.commands.results import Ask, Result
-from app.commands.usage import summary as usage_summary
-from app.commands.usage import track_usage
 from app.errors import EXIT_OK, OrchError
 from app.ui import actions, present
 from app.ui.actions import ExitRepl, NextInput
 from app.ui.completer import CommandCompleter
 from app.ui.keybindings import key_bindings
+from app.ui.pending import PendingChat
 from app.ui.prompts import Prompts
 from app.ui.sanitize import visible
 from app.ui.style import make_console, prompt_style
@@ -36,14 +33,18 @@ from app.ui.style import make_console, prompt_style
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from app.chat import Chat
+    from app.commands import Registry
+
 __all__ = ["ExitRepl", "Repl", "run_repl"]
 
 
-def run_repl(chat: Chat, *, history_path: Path | None, vi_mode: bool, greeting: list[str]) -> int:
+def run_repl(chat: Chat | PendingChat, *, history_path: Path | None, vi_mode: bool, greeting: list[str]) -> int:
     """Run the REPL on `chat` until the user leaves; returns the exit code.
 
     Args:
-        chat: the conversation, wired and (when resuming) loaded.
+        chat: the conversation, wired and (when resuming) loaded; or one being wired while the
+            first prompt is shown (see `app.ui.pending`).
         history_path: the input history file (None: in memory).
         vi_mode: vi keys instead of emacs keys.
         greeting: the lines shown before the first prompt.
@@ -56,7 +57,7 @@ class Repl:
     """One interactive session.
 
     Args:
-        chat: the conversation.
+        chat: the conversation, or one still being wired (its model's name is shown meanwhile).
         console: where everything is shown (a rich Console); None: the terminal's, built on first use.
         history_path: the input history file (None: in memory).
         vi_mode: vi keys instead of emacs keys.
@@ -64,12 +65,14 @@ class Repl:
         greeting: lines shown before the first prompt.
     """
 
-    def __init__(self, chat: Chat, console=None, history_path=None, vi_mode: bool = False,
+    def __init__(self, chat: Chat | PendingChat, console=None, history_path=None, vi_mode: bool = False,
                  input=None, output=None, greeting: list[str] | None = None) -> None:
-        self.chat = chat
-        track_usage(chat)  # per-model rows for /usage, kept for the whole session
+        if isinstance(chat, PendingChat):
+            self._pending = chat
+        else:
+            self._pending = PendingChat(chat.model.name, lambda: (chat, []))
+            self._pending.wire_now()
         self._console = console
-        self.registry = build_registry()
         self.greeting = greeting or []
         self.next_input = NextInput()
         self.prompts = Prompts(input, output)
@@ -77,7 +80,7 @@ class Repl:
         self.session: PromptSession = PromptSession(
             history=FileHistory(str(history_path)) if history_path else None,
             auto_suggest=AutoSuggestFromHistory(),
-            completer=CommandCompleter(self.registry, chat),
+            completer=CommandCompleter(lambda: self.registry.context(self.chat)),
             complete_while_typing=True,
             key_bindings=key_bindings(),
             enable_open_in_editor=True,
@@ -91,6 +94,18 @@ class Repl:
         self._erase_tall_input()
 
     @property
+    def chat(self) -> Chat:
+        """The conversation (waiting for its wiring when a line is sent before it is done)."""
+        return self._pending.result().chat
+
+    @property
+    def registry(self) -> Registry:
+        return self._pending.result().registry
+
+    def _model_name(self) -> str:
+        return self.chat.model.name if self._pending.ready else self._pending.label
+
+    @property
     def console(self):
         """The rich console answers are shown on, built on first use so that rich loads after the prompt."""
         if self._console is None:
@@ -98,10 +113,14 @@ class Repl:
         return self._console
 
     def prompt_message(self):
-        return [("class:prompt.model", self.chat.model.name), ("class:prompt.arrow", "> ")]
+        return [("class:prompt.model", self._model_name()), ("class:prompt.arrow", "> ")]
 
     def toolbar(self):
         """`model · title · tokens · cost · vault`: usage once there is some, `n/a` where it is unknown."""
+        if not self._pending.ready:
+            return [("class:bottom-toolbar", f" {self._pending.label} ")]
+        from app.commands.usage import summary as usage_summary
+
         chat = self.chat
         keys = chat.runtime.keys
         vault = "no vault" if not keys.vault.exists() else ("vault unlocked" if keys.unlocked else "vault locked")
@@ -109,11 +128,7 @@ class Repl:
         return [("class:bottom-toolbar", f" {' · '.join(part for part in parts if part)} ")]
 
     async def run(self) -> int:
-        if self.greeting:
-            print_formatted_text(
-                FormattedText([("class:notice", line + "\n") for line in self.greeting]),
-                style=prompt_style(), output=self.session.output, end="",
-            )
+        self._say(self.greeting)
         try:
             while (text := await self._read()) is not None:
                 if not text.strip():
@@ -124,10 +139,49 @@ class Repl:
                 except ExitRepl:
                     break
         finally:
-            await self.chat.runtime.aclose()
-            if self.chat.store is not None:
-                self.chat.store.close()
+            if self._pending.ready:
+                with contextlib.suppress(Exception):  # a wiring that failed has nothing to close
+                    chat = self.chat
+                    await chat.runtime.aclose()
+                    if chat.store is not None:
+                        chat.store.close()
         return EXIT_OK
+
+    def _say(self, lines: list[str]) -> None:
+        if lines:
+            print_formatted_text(
+                FormattedText([("class:notice", line + "\n") for line in lines]),
+                style=prompt_style(), output=self.session.output, end="",
+            )
+
+    def _start_wiring(self) -> None:
+        """Wire the chat in a thread while the first prompt is up (nothing to do when it is wired)."""
+        if self._pending.ready:
+            return
+        loop = asyncio.get_running_loop()
+        app = self.session.app
+
+        def done() -> None:
+            loop.call_soon_threadsafe(wired)
+
+        def wired() -> None:
+            try:
+                result = self._pending.result()
+            except BaseException as exc:
+                if app.is_running:
+                    app.exit(exception=exc)  # the error is raised where the prompt was awaited
+                return
+            if result.chat.runtime.config.ui.vi_mode:
+                from prompt_toolkit.enums import EditingMode
+
+                app.editing_mode = EditingMode.VI
+            if result.notes and app.is_running:
+                from prompt_toolkit.application import run_in_terminal
+
+                run_in_terminal(lambda: self._say(result.notes))
+            app.invalidate()
+
+        self._pending.start(done)
 
     async def _read(self) -> str | None:
         """One input; None when the user leaves (Ctrl-D). Ctrl-C clears the line."""
@@ -136,6 +190,7 @@ class Repl:
         def pre_run() -> None:
             if open_menu:
                 self.session.default_buffer.start_completion(select_first=False)
+            self._start_wiring()
             self._warm_imports_in_background()
 
         while True:
@@ -163,7 +218,7 @@ class Repl:
 
         def erase_if_tall(buffer) -> bool:
             columns, rows = app.output.get_size().columns or 80, app.output.get_size().rows or 24
-            width = len(self.chat.model.name) + 2
+            width = len(self._model_name()) + 2
             height = sum(1 + (width + len(line)) // max(columns, 1) for line in buffer.text.split("\n"))
             app.erase_when_done = height >= rows - 1
             return accept(buffer) if accept else False
@@ -177,7 +232,7 @@ class Repl:
             return
         app.erase_when_done = False
         first, *more = text.split("\n")
-        dots = "." * (len(self.chat.model.name) + 1) + " "
+        dots = "." * (len(self._model_name()) + 1) + " "
         fragments = [*self.prompt_message(), ("", first + "\n"), *[("", f"{dots}{line}\n") for line in more]]
         print_formatted_text(FormattedText(fragments), style=prompt_style(), output=self.session.output, end="")
 

@@ -55,7 +55,9 @@ def run_typed(monkeypatch: pytest.MonkeyPatch, wiring: Wiring, typed: str) -> Si
             pipe.send_text(typed)
             console = make_console(file=seen.out, force_terminal=False, width=200)
             repl = repl_module.Repl(chat, console, history_path=history_path, input=pipe, output=DummyOutput())
-            return asyncio.run(repl.run())
+            rc = asyncio.run(repl.run())
+            seen.chat = repl.chat  # wired while the first prompt was up
+            return rc
 
     monkeypatch.setattr(repl_module, "run_repl", run_repl)
     seen.rc = oneshot._repl(wiring)

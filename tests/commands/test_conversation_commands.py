@@ -187,7 +187,7 @@ async def test_load_by_id_and_by_title(config_path, db):
 async def test_load_completes_titles_and_delete_completes_ids(config_path, db):
     await run(config_path, db, lines("apples are red", "/clear", "bananas are yellow", "/clear", "apricots too"))
     with open_repl(make_chat(config_path, db), width=200) as session:
-        completer = CommandCompleter(session.repl.registry, session.chat)
+        completer = CommandCompleter(lambda: session.repl.registry.context(session.chat))
 
     def complete(text: str):
         return list(completer.get_completions(Document(text), CompleteEvent()))

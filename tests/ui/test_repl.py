@@ -124,7 +124,7 @@ async def test_ctrl_d_at_an_empty_prompt_exits(tmp_path, config_path):
 
 def test_completion_of_commands_and_arguments(tmp_path, config_path):
     with session(tmp_path, config_path) as s:
-        completer = CommandCompleter(s.repl.registry, s.chat)
+        completer = CommandCompleter(lambda: s.repl.registry.context(s.chat))
 
     def complete(text: str) -> list[str]:
         return [c.text for c in completer.get_completions(Document(text), CompleteEvent())]
