@@ -180,7 +180,8 @@ async def test_an_image_and_tool_results_reach_the_server(llm_server: LLMServer)
     )
     shot = (Part.tool_call("c", "camera.shoot", {}), Part.tool_result("c", "camera.shoot", "ok"))
     image = Part("image", media_type="image/jpeg", data=PNG)
-    answer, question = Message("assistant", "", parts=shot), Message("user", "And this?", parts=(Part("text", "And this?"), image))
+    answer = Message("assistant", "", parts=shot)
+    question = Message("user", "And this?", parts=(Part("text", "And this?"), image))
     try:
         got = await collect(provider.stream(ChatRequest("m", (Message("user", "shoot"), answer, question))))
     finally:
