@@ -7,7 +7,10 @@ Bearer`; local servers (Ollama, LM Studio, llama.cpp) need none. A server
 that answers one JSON object instead of SSE is understood too. The
 non-standard `reasoning` (Ollama, OpenRouter) and `reasoning_content`
 (DeepSeek, vLLM) fields become `ThinkingDelta`s; a refusal is text ending in
-`refusal`. Tool calls are ignored.
+`refusal`. Tool calls become whole `ToolCall`s when the choice finishes
+(`app.providers._openai_calls`), and an answer that called tools ends with
+`tool_calls` whatever the server called it. The request body is built in
+`app.providers._openai_body`.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ import httpx
 
 from app import errors
 from app.providers._http import HttpProvider
+from app.providers._openai_body import chat_body
+from app.providers._openai_calls import ToolCallPieces
 from app.providers._parser import AnswerParser, field, token_count
 from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
 from app.providers.errors import in_band_error, unreadable_chunk
+
+__all__ = ["ChatParser", "OpenAIProvider", "chat_body"]
 
 if TYPE_CHECKING:
     from httpx_sse import ServerSentEvent
@@ -28,18 +35,6 @@ if TYPE_CHECKING:
     from app.config import OpenAIProviderConfig
     from app.providers._http import Endpoint
 
-# ChatRequest.options -> Chat Completions fields. `top_k` and `thinking_budget`
-# have no equivalent there and are dropped; `max_tokens` is renamed for
-# api.openai.com, whose reasoning models refuse the old name.
-_OPTIONS = {
-    "temperature": "temperature",
-    "top_p": "top_p",
-    "seed": "seed",
-    "stop": "stop",
-    "presence_penalty": "presence_penalty",
-    "frequency_penalty": "frequency_penalty",
-    "reasoning_effort": "reasoning_effort",
-}
 _OPENAI_HOST = "api.openai.com"
 
 
@@ -51,34 +46,19 @@ def _max_tokens_field(base_url: str) -> str:
     return "max_completion_tokens" if host == _OPENAI_HOST else "max_tokens"
 
 
-def chat_body(request: ChatRequest, max_tokens_field: str = "max_tokens") -> dict[str, Any]:
-    """The JSON body of a streaming Chat Completions request."""
-    messages = [{"role": "system", "content": request.system}] if request.system else []
-    messages += [{"role": m.role, "content": m.content} for m in request.messages]
-    body: dict[str, Any] = {
-        "model": request.model_id,
-        "messages": messages,
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
-    for ours, theirs in _OPTIONS.items():
-        if request.options.get(ours) is not None:
-            body[theirs] = request.options[ours]
-    if request.options.get("max_tokens") is not None:
-        body[max_tokens_field] = request.options["max_tokens"]
-    return body
-
-
 class ChatParser(AnswerParser):
     """Chat Completions chunks (or one whole completion) to events, for one answer.
 
     A refusal (`delta.refusal`, `message.refusal`) is the answer's text, and
-    the answer then ends with the finish reason `refusal`.
+    the answer then ends with the finish reason `refusal`. Tool calls are
+    given out whole when their choice finishes, or at the end of the stream
+    for a server that never says.
     """
 
     def __init__(self, endpoint: Endpoint) -> None:
         super().__init__(endpoint)
         self._refused = False
+        self._calls = ToolCallPieces(endpoint)
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         data = event.data.strip()
@@ -99,9 +79,13 @@ class ChatParser(AnswerParser):
         return self._chunk(body, "message")
 
     def finish(self) -> list[Event]:
+        calls: list[Event] = list(self._calls.done())
         if self._refused:
             self._finish = "refusal"
-        return super().finish()
+        elif self._calls.made and self._finish in (None, "stop"):
+            # Some servers (older Ollama, llama.cpp) say `stop` after calling tools.
+            self._finish = "tool_calls"
+        return [*calls, *super().finish()]
 
     def _chunk(self, chunk: Any, name: str) -> list[Event]:
         if not isinstance(chunk, dict):
@@ -127,7 +111,10 @@ class ChatParser(AnswerParser):
             if isinstance(refusal, str) and refusal:
                 self._refused = True
                 events.append(TextDelta(refusal))
+            self._calls.add(part.get("tool_calls"))
             self._take_finish(choice.get("finish_reason"))
+            if choice.get("finish_reason"):
+                events += self._calls.done()
         return events
 
     def _take_usage(self, usage: Any) -> None:

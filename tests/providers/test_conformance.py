@@ -10,69 +10,17 @@ the provider's own message) must match expected.json.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from app import errors
-from app.config import (
-    AnthropicProviderConfig,
-    GeminiProviderConfig,
-    KeySpec,
-    NetworkConfig,
-    OpenAIProviderConfig,
-)
-from app.http import RetryPolicy, create_client
-from app.providers import create_provider
-from app.providers.base import Answer, ChatRequest, Message
-from tests.support.cassettes import Cassette, Recorded, base_url, cassettes
+from app.providers.base import Answer
+from tests.support.cassettes import KEY, RETRIES, Cassette, Recorded, Replay, base_url, cassettes, replay
 
-KEY = "test-key-0123456789"
-RETRIES = 2
 ALL = list(cassettes())
 CASES = [pytest.param(c, i, id=f"{c.name}#{i + 1}") for c in ALL for i in range(len(c.interactions))]
 ERROR_CLASSES = {400: errors.BadRequestError, 404: errors.ModelNotFoundError, 429: errors.RateLimitError}
-CONFIGS = {"openai": OpenAIProviderConfig, "anthropic": AnthropicProviderConfig, "gemini": GeminiProviderConfig}
-
-
-@dataclass
-class Replay:
-    answer: Answer | None
-    error: errors.ProviderError | None
-    sent: list[httpx.Request]
-    waits: list[float]
-    text_before_error: str = ""
-
-
-async def replay(kind: str, recorded: Recorded) -> Replay:
-    """Ask the adapter of `kind` for an answer; the transport serves `recorded`, every time."""
-    sent: list[httpx.Request] = []
-    waits: list[float] = []
-
-    def serve(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        return recorded.response()
-
-    async def no_wait(seconds: float) -> None:
-        waits.append(seconds)
-
-    network = NetworkConfig(max_retries=RETRIES)
-    client = create_client(
-        network, retry=RetryPolicy.from_network(network, sleep=no_wait), transport=httpx.MockTransport(serve)
-    )
-    config = CONFIGS[kind](kind=kind, base_url=base_url(kind, recorded.uri), key=KeySpec(vault=kind, env="X_KEY"))
-    provider = create_provider(kind, config, KEY, client)
-    request = ChatRequest(recorded.model_id, (Message("user", "hi"),), system="Be brief.")
-    answer = Answer()
-    try:
-        async for event in provider.stream(request):
-            answer.add(event)
-        return Replay(answer, None, sent, waits)
-    except errors.ProviderError as exc:
-        return Replay(None, exc, sent, waits, answer.text)
-    finally:
-        await client.aclose()
 
 
 def test_every_folder_has_recordings() -> None:

@@ -6,19 +6,32 @@ and pydantic-ai's, whose JSON bodies were parsed into `parsed_body`. A
 `Recorded` response keeps the wire bytes and its `content-encoding` header
 consistent: gzip bytes keep the header (httpx decodes them, as it would off
 the wire); decoded text or re-serialised JSON loses it.
+
+`replay(kind, recorded)` asks an adapter for an answer through
+`httpx.MockTransport` serving one recording, and keeps what it sent and the
+events it gave.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
+from app import errors
+from app.config import AnthropicProviderConfig, GeminiProviderConfig, KeySpec, NetworkConfig, OpenAIProviderConfig
+from app.http import RetryPolicy, create_client
+from app.providers import create_provider
+from app.providers.base import Answer, ChatRequest, Event, Message
+
+KEY = "test-key-0123456789"
+RETRIES = 2
+CONFIGS = {"openai": OpenAIProviderConfig, "anthropic": AnthropicProviderConfig, "gemini": GeminiProviderConfig}
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "providers"
 KIND_BY_FOLDER = {"openai": "openai", "ollama": "openai", "anthropic": "anthropic", "gemini": "gemini"}
@@ -142,3 +155,56 @@ def base_url(kind: str, uri: str) -> str:
     """The provider base_url that makes an adapter of `kind` call the recorded `uri`'s service."""
     marker = {"openai": "/chat/completions", "anthropic": "/v1/messages", "gemini": "/v1beta/"}[kind]
     return uri.split(marker, 1)[0]
+
+
+@dataclass
+class Replay:
+    """What came of asking an adapter while the transport served a recording.
+
+    `events` are the answer's events in order, up to the error if there was one.
+    """
+
+    answer: Answer | None
+    error: errors.ProviderError | None
+    sent: list[httpx.Request]
+    waits: list[float]
+    text_before_error: str = ""
+    events: list[Event] = field(default_factory=list)
+
+
+async def replay(kind: str, recorded: Recorded, request: ChatRequest | None = None) -> Replay:
+    """Ask the adapter of `kind` for an answer; the transport serves `recorded`, every time.
+
+    Args:
+        kind: the wire format.
+        recorded: the interaction whose response is served.
+        request: what to ask (by default "hi" to the recorded model, with a system prompt).
+    """
+    sent: list[httpx.Request] = []
+    waits: list[float] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return recorded.response()
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    network = NetworkConfig(max_retries=RETRIES)
+    client = create_client(
+        network, retry=RetryPolicy.from_network(network, sleep=no_wait), transport=httpx.MockTransport(serve)
+    )
+    config = CONFIGS[kind](kind=kind, base_url=base_url(kind, recorded.uri), key=KeySpec(vault=kind, env="X_KEY"))
+    provider = create_provider(kind, config, KEY, client)
+    request = request or ChatRequest(recorded.model_id, (Message("user", "hi"),), system="Be brief.")
+    answer = Answer()
+    events: list[Event] = []
+    try:
+        async for event in provider.stream(request):
+            events.append(event)
+            answer.add(event)
+        return Replay(answer, None, sent, waits, events=events)
+    except errors.ProviderError as exc:
+        return Replay(None, exc, sent, waits, answer.text, events)
+    finally:
+        await client.aclose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import zip_longest
 from typing import Any
 
 _TOKEN = re.compile(r"\S+\s*|\s+")
@@ -50,6 +51,56 @@ def openai_events(text: str, *, thinking: str = "", finish: str = "stop", input_
     events.append(_data({**base, "choices": [], "usage": usage}))
     events.append("data: [DONE]\n\n")
     return events
+
+
+_JSON_PIECE = re.compile(r"\w+|\s+|.", re.DOTALL)
+_OPENAI_CHUNK = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": "test-model"}
+
+
+def openai_tool_call_events(
+    calls: list[tuple[str, str, dict[str, Any]]],
+    *,
+    text: str = "",
+    interleave: bool = False,
+    finish: str = "tool_calls",
+    input_tokens: int = 10,
+) -> list[str]:
+    """Chat Completions chunks in which the model calls tools: `calls` are (id, name, arguments).
+
+    Any `text` streams first; then each call's first piece (index, id, name, empty arguments), then
+    its arguments as JSON one token per event. With `interleave`, the calls' pieces alternate (all
+    first pieces, then one argument token of each call in turn), as a server streaming calls in
+    parallel may send them.
+    """
+    starts = [
+        _tool_piece(i, id=call_id, type="function", function={"name": name, "arguments": ""})
+        for i, (call_id, name, _) in enumerate(calls)
+    ]
+    arguments = [
+        [_tool_piece(i, function={"arguments": token}) for token in _JSON_PIECE.findall(json.dumps(args))]
+        for i, (_, _, args) in enumerate(calls)
+    ]
+    events = [_openai_chunk({"role": "assistant", "content": "" if text else None})]
+    events += [_openai_chunk({"content": piece}) for piece in split_tokens(text)]
+    if interleave:
+        events += starts
+        events += [token for row in zip_longest(*arguments) for token in row if token is not None]
+    else:
+        for start, tokens in zip(starts, arguments, strict=True):
+            events += [start, *tokens]
+    events.append(_openai_chunk({}, finish))
+    produced = len(split_tokens(text)) + sum(map(len, arguments))
+    usage = {"prompt_tokens": input_tokens, "completion_tokens": produced, "total_tokens": input_tokens + produced}
+    return [*events, _data({**_OPENAI_CHUNK, "choices": [], "usage": usage}), "data: [DONE]\n\n"]
+
+
+def _openai_chunk(delta: dict[str, Any], finish_reason: str | None = None) -> str:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+    return _data({**_OPENAI_CHUNK, "choices": [choice], "usage": None})
+
+
+def _tool_piece(index: int, **fields: Any) -> str:
+    return _openai_chunk({"tool_calls": [{"index": index, **fields}]})
 
 
 def anthropic_events(text: str, *, thinking: str = "", finish: str = "end_turn", input_tokens: int = 10) -> list[str]:
