@@ -10,7 +10,7 @@ the provider's own message) must match expected.json.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -25,7 +25,7 @@ from app.config import (
 )
 from app.http import RetryPolicy, create_client
 from app.providers import create_provider
-from app.providers.base import Answer, ChatRequest, Message
+from app.providers.base import Answer, ChatRequest, Event, Message
 from tests.support.cassettes import Cassette, Recorded, base_url, cassettes
 
 KEY = "test-key-0123456789"
@@ -45,6 +45,7 @@ class Replay:
     sent: list[httpx.Request]
     waits: list[float]
     text_before_error: str = ""
+    events: list[Event] = field(default_factory=list)
 
 
 async def replay(kind: str, recorded: Recorded) -> Replay:
@@ -67,12 +68,14 @@ async def replay(kind: str, recorded: Recorded) -> Replay:
     provider = create_provider(kind, config, KEY, client)
     request = ChatRequest(recorded.model_id, (Message("user", "hi"),), system="Be brief.")
     answer = Answer()
+    events: list[Event] = []
     try:
         async for event in provider.stream(request):
             answer.add(event)
-        return Replay(answer, None, sent, waits)
+            events.append(event)
+        return Replay(answer, None, sent, waits, events=events)
     except errors.ProviderError as exc:
-        return Replay(None, exc, sent, waits, answer.text)
+        return Replay(None, exc, sent, waits, answer.text, events)
     finally:
         await client.aclose()
 
