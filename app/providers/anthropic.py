@@ -4,34 +4,40 @@ POST `{base_url}/v1/messages` with `x-api-key` and `anthropic-version:
 2023-06-01`. The stream is named SSE events: `message_start` (input tokens),
 `content_block_start` / `content_block_delta` / `content_block_stop` per
 block, `message_delta` (stop reason and the final, cumulative usage),
-`message_stop`; `ping` is ignored, and so are block types we do not show
-(tool use, server tools). `thinking_delta` becomes `ThinkingDelta`. An
-`error` event mid-stream raises the matching error, keeping the text so far.
+`message_stop`; `ping` is ignored. `text_delta` becomes `TextDelta`,
+`thinking_delta` `ThinkingDelta`, and a thinking block's `signature_delta` a
+`ThinkingDelta("", signature=…)` at the block's end. A `tool_use` block's
+`input_json_delta` pieces become one `ToolCall` when the block ends; the
+forced `answer` tool of a structured answer streams as the answer's text.
+Server-side tool blocks (`server_tool_use`, `web_search_tool_result`, …)
+are the service's own business: never a `ToolCall`, the text around them
+kept. An `error` event mid-stream raises the matching error, keeping the
+text so far. The request body is built in `_anthropic_body`.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field as dataclass_field, replace
 from typing import TYPE_CHECKING, Any
 
 from app import errors
-from app.providers._http import HttpProvider
+from app.providers._anthropic_body import ANSWER_TOOL, DEFAULT_MAX_TOKENS, messages_body
+from app.providers._http import Endpoint, HttpProvider
 from app.providers._parser import AnswerParser, field, token_count, total
-from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
+from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta, Usage
 from app.providers.errors import in_band_error, unreadable_chunk
+from app.types import ToolCall
 
 if TYPE_CHECKING:
     from httpx_sse import ServerSentEvent
 
     from app.config import AnthropicProviderConfig
 
-API_VERSION = "2023-06-01"
-DEFAULT_MAX_TOKENS = 4096
-"""The API requires max_tokens; this is sent when the model's options give none."""
+__all__ = ["API_VERSION", "DEFAULT_MAX_TOKENS", "AnthropicProvider", "MessagesEndpoint", "MessagesParser",
+           "messages_body"]  # fmt: skip
 
-# ChatRequest.options -> Messages fields; seed and the penalties have no
-# equivalent and are dropped. thinking_budget, reasoning_effort and
-# max_tokens are shaped in `messages_body`.
-_OPTIONS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "stop": "stop_sequences"}
+API_VERSION = "2023-06-01"
 
 # In-band error types -> the HTTP status they stand for.
 _ERROR_STATUS = {
@@ -46,6 +52,8 @@ _ERROR_STATUS = {
     "overloaded_error": 529,
 }
 
+# Stop reasons given in the one vocabulary of finish reasons (DESIGN, Providers).
+_FINISH = {"tool_use": "tool_calls", "pause_turn": "pause"}
 
 # Delta and block types that carry what is shown: the field holding it, and the event it becomes.
 _PIECES: dict[str, tuple[str, type[TextDelta] | type[ThinkingDelta]]] = {
@@ -56,34 +64,28 @@ _PIECES: dict[str, tuple[str, type[TextDelta] | type[ThinkingDelta]]] = {
 }
 
 
-def messages_body(request: ChatRequest) -> dict[str, Any]:
-    """The JSON body of a streaming Messages request.
+@dataclass(frozen=True)
+class MessagesEndpoint(Endpoint):
+    """An endpoint that also says whether the answer comes as the input of the forced `answer` tool."""
 
-    The system prompt (and any system messages) go in the top-level `system`;
-    `thinking_budget` turns extended thinking on, and then the default
-    `max_tokens` leaves room for the answer after the thinking.
-    """
-    options = request.options
-    system = [request.system] if request.system else []
-    system += [m.content for m in request.messages if m.role == "system"]
-    budget = options.get("thinking_budget") or 0
-    body: dict[str, Any] = {
-        "model": request.model_id,
-        "max_tokens": options.get("max_tokens") or DEFAULT_MAX_TOKENS + budget,
-        "messages": [{"role": m.role, "content": m.content} for m in request.messages if m.role != "system"],
-        "stream": True,
-    }
-    if system:
-        body["system"] = "\n\n".join(system)
-    for ours, theirs in _OPTIONS.items():
-        if options.get(ours) is not None:
-            body[theirs] = options[ours]
-    if budget:
-        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
-    effort = options.get("reasoning_effort")
-    if effort:
-        body["output_config"] = {"effort": "low" if effort == "minimal" else effort}
-    return body
+    structured: bool = False
+
+
+@dataclass
+class _Block:
+    """A content block being streamed whose end means something: a thinking block, a client tool call."""
+
+    kind: str  # "thinking", "tool_use", or "answer" (the structured answer's forced tool)
+    call_id: str = ""
+    name: str = ""
+    pieces: list[str] = dataclass_field(default_factory=list)
+    signature: str | None = None
+    start_input: Any = None
+
+
+def _index(value: Any) -> int | None:
+    """A block's index; None (one shared slot) for what is not one, so a hostile index never crashes."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class MessagesParser(AnswerParser):
@@ -92,8 +94,14 @@ class MessagesParser(AnswerParser):
     As the official SDK does, `data: [DONE]` and events with empty data are
     skipped. Input tokens include those read from and written to the prompt
     cache (`cache_read_input_tokens` + `cache_creation_input_tokens`); the
-    ones read are also `cached_tokens`.
+    ones read are also `cached_tokens`, the ones written `cache_write_tokens`.
     """
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        super().__init__(endpoint)
+        self._structured = bool(getattr(endpoint, "structured", False))
+        self._blocks: dict[int | None, _Block] = {}
+        self._cache_write: int | None = None
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         raw = event.data.strip()
@@ -104,13 +112,15 @@ class MessagesParser(AnswerParser):
             raise errors.StreamError(f"{self._endpoint.provider} sent an event that is not a JSON object")
         kind = data.get("type") or event.event
         if kind == "content_block_delta":
-            return self._piece(data.get("delta"))
+            return self._delta(_index(data.get("index")), data.get("delta"))
         if kind == "content_block_start":
-            return self._piece(data.get("content_block"))
+            return self._start(_index(data.get("index")), data.get("content_block"))
+        if kind == "content_block_stop":
+            return self._stop(_index(data.get("index")))
         if kind == "message_start":
             self._take_usage(field(data.get("message"), "usage"))
         elif kind == "message_delta":
-            self._take_finish(field(data.get("delta"), "stop_reason"))
+            self._take_stop_reason(field(data.get("delta"), "stop_reason"))
             self._take_usage(data.get("usage"))
         elif kind == "message_stop":
             self._complete = True
@@ -123,17 +133,103 @@ class MessagesParser(AnswerParser):
             raise in_band_error(self._endpoint, body, _ERROR_STATUS)
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):
             raise errors.StreamError(f"{self._endpoint.provider} answered JSON that is not a message")
-        events = [event for block in body["content"] for event in self._piece(block)]
-        self._take_finish(body.get("stop_reason"))
+        events = [event for block in body["content"] for event in self._whole_block(block)]
+        self._take_stop_reason(body.get("stop_reason"))
         self._take_usage(body.get("usage"))
         self._complete = True
         return events
 
+    def usage(self) -> list[Event]:
+        events = super().usage()
+        if self._cache_write is None:
+            return events
+        return [replace(events[0] if events else Usage(), cache_write_tokens=self._cache_write)]
+
+    # --- blocks ---------------------------------------------------------------------------
+
+    def _start(self, index: int | None, block: Any) -> list[Event]:
+        kind = field(block, "type")
+        if kind == "tool_use":
+            self._blocks[index] = self._call_block(block)
+            return []
+        if kind == "thinking":
+            self._blocks[index] = _Block("thinking")
+        return self._piece(block)
+
+    def _delta(self, index: int | None, delta: Any) -> list[Event]:
+        kind = field(delta, "type")
+        block = self._blocks.get(index)
+        if kind == "input_json_delta":
+            if block is None or block.kind == "thinking":  # a server tool's input: not ours to read
+                return []
+            piece = self._text(delta, "partial_json")
+            if block.kind == ANSWER_TOOL:
+                return [TextDelta(piece)] if piece else []
+            block.pieces.append(piece)
+            return []
+        if kind == "signature_delta":
+            if block is not None and block.kind == "thinking":
+                block.signature = self._text(delta, "signature") or None
+            return []
+        return self._piece(delta)
+
+    def _stop(self, index: int | None) -> list[Event]:
+        block = self._blocks.pop(index, None)
+        if block is None:
+            return []
+        if block.kind == "thinking":
+            return [ThinkingDelta("", signature=block.signature)] if block.signature else []
+        if block.kind == "tool_use":
+            return [self._tool_call(block)]
+        return []
+
+    def _whole_block(self, block: Any) -> list[Event]:
+        """A block of a non-streaming answer, whole."""
+        kind = field(block, "type")
+        if kind == "tool_use":
+            call = self._call_block(block)
+            if call.kind == ANSWER_TOOL:
+                return [TextDelta(json.dumps(call.start_input, ensure_ascii=False))]
+            return [self._tool_call(call)]
+        events = self._piece(block)
+        if kind == "thinking" and isinstance(block.get("signature"), str) and block["signature"]:
+            events.append(ThinkingDelta("", signature=block["signature"]))
+        return events
+
+    def _call_block(self, block: dict[str, Any]) -> _Block:
+        call_id, name = block.get("id"), block.get("name")
+        if not isinstance(call_id, str) or not isinstance(name, str) or not call_id or not name:
+            raise unreadable_chunk(self._endpoint, "a tool call without its id or name")
+        if self._structured and name == ANSWER_TOOL:
+            return _Block(ANSWER_TOOL, call_id, name, start_input=block.get("input"))
+        return _Block("tool_use", call_id, name, start_input=block.get("input"))
+
+    def _tool_call(self, block: _Block) -> ToolCall:
+        """A tool call whose arguments are whole.
+
+        Raises:
+            StreamError: the arguments are not a JSON object; the message names the tool.
+        """
+        raw = "".join(block.pieces)
+        if not raw.strip():
+            # A call with no arguments streams "" (or, unstreamed, its input is whole at the start).
+            arguments = block.start_input if isinstance(block.start_input, dict) else {}
+            return ToolCall(block.call_id, block.name, arguments)
+        try:
+            arguments = json.loads(raw)
+        except (ValueError, RecursionError):
+            arguments = None
+        if not isinstance(arguments, dict):
+            name = self._endpoint.scrub(block.name)
+            raise errors.StreamError(
+                f"{self._endpoint.provider} sent the arguments of a call to tool '{name}' that are not a JSON object"
+            )
+        return ToolCall(block.call_id, block.name, arguments)
+
     def _piece(self, holder: Any) -> list[Event]:
         """The text or thinking of a delta (streaming) or a block (its starting content, whole in JSON).
 
-        Other kinds (signature_delta, input_json_delta, tool use, citations,
-        and what comes next) give nothing.
+        Other kinds (citations, server tools, and what comes next) give nothing.
         """
         kind = field(holder, "type")
         name, event = _PIECES.get(kind, (None, None)) if isinstance(kind, str) else (None, None)
@@ -149,15 +245,23 @@ class MessagesParser(AnswerParser):
             return text or ""
         raise unreadable_chunk(self._endpoint, f"a {name} that is not text")
 
+    # --- how it ended, and what it cost ----------------------------------------------------
+
+    def _take_stop_reason(self, reason: Any) -> None:
+        self._take_finish(_FINISH.get(reason, reason) if isinstance(reason, str) else reason)
+
     def _take_usage(self, usage: Any) -> None:
         # message_delta's usage is cumulative; newer responses repeat input_tokens there.
         if not isinstance(usage, dict):
             return
         read = token_count(usage.get("cache_read_input_tokens"))
+        written = token_count(usage.get("cache_creation_input_tokens"))
         if token_count(usage.get("input_tokens")) is not None:
-            self._input = total(usage.get("input_tokens"), read, usage.get("cache_creation_input_tokens"))
+            self._input = total(usage.get("input_tokens"), read, written)
         if read is not None:
             self._cached = read
+        if written is not None:
+            self._cache_write = written
         output = token_count(usage.get("output_tokens"))
         if output is not None:
             self._output = output
@@ -178,3 +282,7 @@ class AnthropicProvider(HttpProvider):
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         return messages_body(request)
+
+    def endpoint(self, request: ChatRequest) -> MessagesEndpoint:
+        # The parser is made from the endpoint alone, so the endpoint carries what it must know of the request.
+        return MessagesEndpoint(**vars(super().endpoint(request)), structured=request.schema is not None)

@@ -127,6 +127,34 @@ def anthropic_events(text: str, *, thinking: str = "", finish: str = "end_turn",
     return events
 
 
+def anthropic_tool_events(
+    calls: list[tuple[str, str, dict[str, Any]]], *, text: str = "", input_tokens: int = 10
+) -> list[str]:
+    """Messages stream events for `text` (if any), then one `tool_use` block per (id, name, arguments) call.
+
+    Each call's arguments stream as JSON one token per `input_json_delta`, after the
+    empty first piece the service sends; the answer stops with `tool_use`.
+    """
+    start = {"id": "msg_test", "type": "message", "role": "assistant", "model": "test-model", "content": [],
+             "stop_reason": None, "usage": {"input_tokens": input_tokens, "output_tokens": 1}}  # fmt: skip
+    events = [_data({"type": "message_start", "message": start}, "message_start")]
+    blocks: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    if text:
+        blocks.append(({"type": "text", "text": ""}, [{"type": "text_delta", "text": t} for t in split_tokens(text)]))
+    for call_id, name, arguments in calls:
+        pieces = ["", *split_tokens(json.dumps(arguments))]
+        head = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
+        blocks.append((head, [{"type": "input_json_delta", "partial_json": p} for p in pieces]))
+    for index, (head, deltas) in enumerate(blocks):
+        events.append(_block_start(index, head))
+        events += [_block_delta(index, delta) for delta in deltas]
+        events.append(_data({"type": "content_block_stop", "index": index}, "content_block_stop"))
+    delta = {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None}}
+    events.append(_data({**delta, "usage": {"output_tokens": len(events)}}, "message_delta"))
+    events.append(_data({"type": "message_stop"}, "message_stop"))
+    return events
+
+
 def _block_start(index: int, block: dict[str, Any]) -> str:
     return _data({"type": "content_block_start", "index": index, "content_block": block}, "content_block_start")
 
