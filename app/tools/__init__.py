@@ -25,19 +25,25 @@ from app.tools._records import (
 )
 from app.tools._registry import ToolRegistry
 from app.tools._servers import McpServers
+from app.tools._session import Offer, Selection, ToolSession
+from app.tools._wire_names import WireNames
 
 __all__ = [
     "ApprovalPolicy",
     "CallResult",
     "Decision",
     "McpServers",
+    "Offer",
     "PromptArgument",
     "PromptInfo",
     "PromptMessage",
     "ResourceInfo",
     "ResourceText",
+    "Selection",
     "ServerListing",
     "ToolError",
     "ToolInfo",
     "ToolRegistry",
+    "ToolSession",
+    "WireNames",
 ]
