@@ -15,7 +15,7 @@ cost is computed here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.config import Config, ModelConfig
@@ -39,6 +39,7 @@ class Runtime:
         self.keys = keys
         self._client: httpx.AsyncClient | None = None
         self._providers: dict[str, Provider] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def model(self, name: str) -> ModelConfig:
         return self.config.find_model(name)
@@ -130,7 +131,14 @@ class Runtime:
         """
         return Turn(self, model, messages, system, options or {}, tools, approver)
 
+    def close_with(self, aclose: Callable[[], Awaitable[None]]) -> None:
+        """Have `aclose()` also run `aclose` (the session's MCP servers, which live as long as it)."""
+        self._closers.append(aclose)
+
     async def aclose(self) -> None:
+        closers, self._closers = self._closers, []
+        for close in closers:
+            await close()
         if self._client is not None:
             await self._client.aclose()
             self._client = None

@@ -69,7 +69,8 @@ class Turn:
             await self._events_iter.aclose()  # a block left early closes the stream now, not at collection
         failure = self._failure or exc
         if failure is None:
-            self._record = self._make_record(status_of(self._transcript.finish_reason) if self._ended else "interrupted")
+            ended = status_of(self._transcript.finish_reason) if self._ended else "interrupted"
+            self._record = self._make_record(ended)
         elif isinstance(failure, OrchError):
             self._record = self._make_record("error", failure.message)
         elif isinstance(failure, Exception):

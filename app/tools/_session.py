@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from app.tools._approval import ApprovalPolicy
@@ -22,6 +23,8 @@ from app.types import ToolSpec
 if TYPE_CHECKING:
     from app.config._tools import ToolsConfig
     from app.tools._servers import McpServers
+
+_NO_ARGUMENTS = MappingProxyType({"type": "object", "properties": {}})
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ class ToolSession:
         if not tools:
             return None
         names = WireNames(tools)
-        specs = tuple(ToolSpec(names.wire(t.qualified), t.description, t.input_schema or {"type": "object", "properties": {}}) for t in tools)
+        specs = tuple(ToolSpec(names.wire(t.qualified), t.description, t.input_schema or _NO_ARGUMENTS) for t in tools)
         return Offer(specs, names, self)
 
     async def aclose(self) -> None:
