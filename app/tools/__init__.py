@@ -24,6 +24,7 @@ from app.tools._records import (
     ToolInfo,
 )
 from app.tools._registry import ToolRegistry
+from app.tools._report import first_line, listing_rows, prompt_arguments
 from app.tools._servers import McpServers
 from app.tools._session import Offer, Selection, ToolSession
 from app.tools._wire_names import WireNames
@@ -46,4 +47,7 @@ __all__ = [
     "ToolRegistry",
     "ToolSession",
     "WireNames",
+    "first_line",
+    "listing_rows",
+    "prompt_arguments",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,30 +15,17 @@ import pytest_asyncio
 
 from app.config._tools import ToolsConfig
 from app.errors import OrchError
-from app.providers.base import ChatRequest
 from app.runtime import Runtime, ToolRoundsExceeded
 from app.runtime._tools import NO_ONE_TO_ASK, REFUSED
 from app.tools import Decision, McpServers, ToolSession
 from app.types import Event, Finish, Message, TextDelta, ThinkingDelta, ToolCall, ToolResult, Usage
+from tests.support.tool_rounds import Rounds
 from tests.support.chain_world import load_config, make_runtime, write_config
 from tests.tools.conftest import START_TIMEOUT_S, key_ring, stdio
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 QUESTION = [Message("user", "what is 2 + 3?")]
-
-
-class Rounds:
-    """A provider answering request N with the events of round N; it keeps every request."""
-
-    def __init__(self, *rounds: list[Event]) -> None:
-        self.rounds = list(rounds)
-        self.requests: list[ChatRequest] = []
-
-    async def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
-        self.requests.append(request)
-        for event in self.rounds[min(len(self.requests), len(self.rounds)) - 1]:
-            yield event
 
 
 def call(call_id: str, tool: str, **arguments) -> ToolCall:
