@@ -117,7 +117,7 @@ class ToolSession:
         if not tools:
             return None
         names = WireNames(tools)
-        specs = tuple(ToolSpec(names.wire(t.qualified), t.description, t.input_schema or _NO_ARGUMENTS) for t in tools)
+        specs = tuple(ToolSpec(names.wire(t.qualified), t.description, t.input_schema or dict(_NO_ARGUMENTS)) for t in tools)
         return Offer(specs, names, self)
 
     async def aclose(self) -> None:
