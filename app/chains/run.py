@@ -35,6 +35,7 @@ from app.types import AnswerRecord, Message, TextDelta
 
 if TYPE_CHECKING:
     from app.runtime import Runtime, Turn
+    from app.tools import Selection, ToolSession
 
 
 class StepFailedError(ChainError):
@@ -69,13 +70,15 @@ class _Execution:
     """The state of one run: who is done, what each step said."""
 
     def __init__(self, runtime: Runtime, plan: ChainPlan, run: ChainRun, default_model: ModelConfig,
-                 default_system: str | None, listener: Listener | None) -> None:  # fmt: skip
+                 default_system: str | None, listener: Listener | None, tools: ToolSession | None = None,
+                 ) -> None:  # fmt: skip
         self.runtime = runtime
         self.plan = plan
         self.run = run
         self.default_model = default_model
         self.default_system = default_system
         self.emit = listener or (lambda event: None)
+        self.tools = tools
         self.finished = {s.id: asyncio.Event() for s in plan.steps}
 
     def output(self, sid: str) -> str:
@@ -85,6 +88,12 @@ class _Execution:
     def end(self, event: StepDone | StepSkipped | StepFailed | StepCancelled) -> None:
         self.run.results[event.result.step] = event.result
         self.emit(event)
+
+    def step_tools(self, step: StepPlan) -> Selection | None:
+        """The tools a step's `tools:` names (none unless it names some); its calls refuse what must be asked."""
+        chain = self.runtime.config.chains.get(self.plan.name)
+        names = next((s.tools for s in chain.steps if s.id == step.id), []) if chain is not None else []
+        return self.tools.selection(names) if self.tools is not None and names else None
 
     async def step(self, step: StepPlan) -> None:
         model = step.model or self.default_model
@@ -100,7 +109,8 @@ class _Execution:
             prompt = await templates.render_async(step.prompt, context)
             system = await templates.render_async(step.system, context) if step.system else self.default_system
             self.emit(StepStarted(step.id, model.name))
-            turn = self.runtime.answer(model, [Message("user", prompt)], system=system, options=step.options)
+            turn = self.runtime.answer(model, [Message("user", prompt)], system=system, options=step.options,
+                                       tools=self.step_tools(step))  # fmt: skip
             async with turn:
                 async for event in turn:
                     if isinstance(event, TextDelta) and event.text:
@@ -130,6 +140,7 @@ async def run_chain(
     listener: Listener | None = None,
     default_model: ModelConfig | None = None,
     default_system: str | None = None,
+    tools: ToolSession | None = None,
 ) -> ChainRun:
     """Run `plan` on `input`.
 
@@ -138,6 +149,7 @@ async def run_chain(
         listener: told every `ChainEvent`, synchronously, in the order they happen.
         default_model: for steps that name no model (default: config's `default_model`).
         default_system: the system prompt of steps that give none.
+        tools: the session's tools, of which a step's `tools:` chooses.
 
     Raises:
         UsageError: bad variables (before any step runs).
@@ -147,7 +159,7 @@ async def run_chain(
     bound = plan.bind(variables or {})
     model = default_model or runtime.model(runtime.config.default_model)
     run = ChainRun(plan.name, input, bound)
-    execution = _Execution(runtime, plan, run, model, default_system, listener)
+    execution = _Execution(runtime, plan, run, model, default_system, listener, tools)
     started = time.monotonic()
     try:
         # Built now, each adapter's first-use imports and HTTP client do not hold up the steps that

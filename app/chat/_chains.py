@@ -50,7 +50,7 @@ async def run_chain(
     try:
         run = await chains.run_chain(
             chat.runtime, plan, input, variables, listener=on_event, default_model=chat.model,
-            default_system=chat.system,
+            default_system=chat.system, tools=chat.tools,
         )  # fmt: skip
     except BaseException:
         chat.mark_failed(user)  # the chain's input is kept, but is not "your last message" to answer

@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 from app.chat._messages import ChatMessage, Totals
 from app.chat._saving import not_saved_from_now_on, write_message
+from app.chat._wire import wire_messages
 from app.config import ModelConfig
 from app.errors import UsageError
-from app.runtime import Runtime, Turn
+from app.runtime import Approver, Runtime, Turn
 from app.types import AnswerRecord, Message
 
 if TYPE_CHECKING:
     from app.chains import ChainEvent, ChainRun
     from app.chat._compare import CompareEvent, CompareRecord
     from app.store import Store, StoreError
+    from app.tools import ToolSession
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Chat:
     model: ModelConfig
     system: str | None = None
     store: Store | None = None
+    tools: ToolSession | None = None  # offered to every answer; the REPL turns them on and off
     conversation_id: int | None = None
     title: str | None = None
     messages: list[ChatMessage] = field(default_factory=list)
@@ -92,8 +95,8 @@ class Chat:
         return next((m for m in reversed(self.messages) if m.role == "assistant"), None)
 
     def wire_messages(self) -> list[Message]:
-        """The conversation as sent to a model: without failed requests and answers with no text."""
-        return [Message(m.role, m.content) for m in self.messages if not m.failed and (m.content or m.role == "user")]
+        """The conversation as sent to a model (see `_wire.wire_messages`)."""
+        return wire_messages(self.messages)
 
     # --- editing the conversation ------------------------------------------------
 
@@ -176,20 +179,22 @@ class Chat:
         self.mark_failed(self.messages[-1], False)
 
     @contextlib.asynccontextmanager
-    async def reply(self, overrides: Mapping[str, Any] | None = None) -> AsyncIterator[Turn]:
+    async def reply(self, overrides: Mapping[str, Any] | None = None, approver: Approver | None = None
+                    ) -> AsyncIterator[Turn]:  # fmt: skip
         """The model's answer to the conversation so far, as a `Turn` to iterate for its events.
 
         The answer joins the conversation when the block ends, whether it
         completed, failed (partial text kept, status `error`) or was cancelled
-        (`interrupted`); a failure with no text at all leaves nothing behind.
+        (`interrupted`); a failure with no text at all leaves nothing behind. `approver`
+        asks about a tool call that may not run unasked (None: it is refused).
 
         Raises:
             StoreError: once, after an answer that ended well, if history could
                 not be saved (see `history_lost`); the answer is kept in memory.
         """
         turn = self.runtime.answer(
-            self.model, self.wire_messages(), system=self.system, options={**self.options, **(overrides or {})}
-        )
+            self.model, self.wire_messages(), system=self.system, options={**self.options, **(overrides or {})},
+            tools=self.tools, approver=approver)  # fmt: skip
         try:
             async with turn:
                 yield turn
@@ -292,3 +297,4 @@ class Chat:
             self._save_settings(store)
             if self.title is None and message.role == "user":
                 self.title = store.get_conversation(self.conversation_id).title
+

@@ -46,6 +46,10 @@ PROMPT_OPTIONS = (
            help="continue the latest conversation (the REPL, or one more turn with a PROMPT)"),
     Option("--resume", metavar="ID", help="continue conversation ID (the REPL, or one more turn with a PROMPT)"),
     Option("--no-save", action="store_true", help="keep this conversation out of the history"),
+    Option("-T", "--tool", dest="tools", action="append", default=[], metavar="SERVER[.TOOL]",
+           help="let the model call this MCP server's tools (or this one tool); repeatable"),
+    Option("-y", "--yes", dest="approve_all", action="store_true",
+           help="run every tool call without asking (with no terminal, calls are refused without it)"),
     Option("--sanitize", action="store_true",
            help="to a pipe too, show control characters in the answer instead of passing them on"),
 )

@@ -88,6 +88,8 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
         resume=args.resume,
         no_save=bool(args.no_save),
         sanitize=bool(args.sanitize),
+        tools=tuple(getattr(args, "tools", None) or ()),
+        approve_all=bool(getattr(args, "approve_all", False)),
         prompt=prompt,
     )
 

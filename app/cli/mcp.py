@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, wiring: Wiring) -> int:
     import asyncio
 
-    from app.tools import ToolRegistry
+    from app.tools import ToolRegistry, listing_rows
 
     config, sources = wiring.config()
     if not config.mcp_servers:
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
     if sys.stdout.isatty():
         _show(listings, registry)
     else:
-        for row in _rows(listings, registry):
+        for row in listing_rows(listings, registry):
             print("\t".join(_field(cell) for cell in row))
     for name in registry.unmatched():
         print(f"tools.enabled names '{_field(name)}', which no server that started lists", file=sys.stderr)
@@ -60,26 +60,12 @@ async def _list(config: Config, keys: KeyRing, folder: Path) -> list[ServerListi
         return await servers.listings()
 
 
-def _rows(listings: list[ServerListing], registry: ToolRegistry) -> list[list[str]]:
-    rows: list[list[str]] = []
-    for listing in listings:
-        status = ["ok", ""] if listing.ok else ["failed", listing.error or ""]
-        rows.append(["server", listing.name, listing.transport, *status])
-        for tool in listing.tools:
-            enabled = "enabled" if registry.is_enabled(tool.qualified) else "-"
-            rows.append(["tool", listing.name, tool.name, enabled, _first_line(tool.description)])
-        for prompt in listing.prompts:
-            rows.append(["prompt", listing.name, prompt.name, _arguments(prompt), _first_line(prompt.description)])
-        for resource in listing.resources:
-            rows.append(["resource", listing.name, resource.uri, resource.name, resource.mime_type or ""])
-    return rows
-
-
 def _show(listings: list[ServerListing], registry: ToolRegistry) -> None:
     from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
+    from app.tools import first_line, prompt_arguments
     from app.ui.style import make_console
 
     console = make_console()
@@ -96,10 +82,10 @@ def _show(listings: list[ServerListing], registry: ToolRegistry) -> None:
             table.add_column(column, overflow="fold")
         for tool in listing.tools:
             mark = " *" if registry.is_enabled(tool.qualified) else ""
-            table.add_row("tool", _visible(tool.name) + mark, _visible(_first_line(tool.description)))
+            table.add_row("tool", _visible(tool.name) + mark, _visible(first_line(tool.description)))
         for prompt in listing.prompts:
-            table.add_row("prompt", _visible(f"{prompt.name}({_arguments(prompt)})"),
-                          _visible(_first_line(prompt.description)))  # fmt: skip
+            table.add_row("prompt", _visible(f"{prompt.name}({prompt_arguments(prompt)})"),
+                          _visible(first_line(prompt.description)))  # fmt: skip
         for resource in listing.resources:
             about = resource.name + (f" ({resource.mime_type})" if resource.mime_type else "")
             table.add_row("resource", _visible(resource.uri), _visible(about))
@@ -108,16 +94,8 @@ def _show(listings: list[ServerListing], registry: ToolRegistry) -> None:
     console.print("* enabled for models (tools.enabled)", style="dim", highlight=False)
 
 
-def _arguments(prompt: PromptInfo) -> str:
-    return ", ".join(a.name + ("" if a.required else "?") for a in prompt.arguments)
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _first_line(text: str) -> str:
-    return text.strip().split("\n", 1)[0]
 
 
 def _visible(text: str) -> str:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.keys import KeyRing
     from app.runtime import Runtime
     from app.store import Store
+    from app.tools import ToolSession
     from app.vault import Vault
 
 
@@ -41,6 +42,8 @@ class Invocation:
         no_save: `--no-save`: the conversation is not stored.
         sanitize: `--sanitize`: a piped answer has its control characters made visible.
         prompt: the one-shot prompt (stdin appended); empty for the REPL.
+        tools: `-T SERVER[.TOOL]`: tools turned on besides `tools.enabled`.
+        approve_all: `-y`: every tool call runs without asking.
     """
 
     config_path: str | None = None
@@ -54,6 +57,8 @@ class Invocation:
     no_save: bool = False
     sanitize: bool = False
     prompt: str = ""
+    tools: tuple[str, ...] = ()
+    approve_all: bool = False
 
     @property
     def resuming(self) -> bool:
@@ -67,6 +72,7 @@ class Wiring:
         self.invocation = invocation
         self._config: tuple[Config, Sources] | None = None
         self._store: Store | None = None
+        self._tools: ToolSession | None = None
 
     @property
     def home(self) -> Path:
@@ -145,6 +151,25 @@ class Wiring:
         config, _ = self.config()
         return Runtime(config, self.key_ring(config, interactive=interactive))
 
+    def tools(self, runtime: Runtime) -> ToolSession | None:
+        """The session's tools (`mcp_servers:`, `tools:`, `-T`, `-y`), built once; None with no server configured.
+
+        Nothing starts here: each server starts when first needed, and all are
+        stopped when `runtime` is closed.
+        """
+        config = runtime.config
+        if self._tools is None and config.mcp_servers:
+            from app.tools import McpServers, ToolSession
+
+            _, sources = self.config()
+            servers = McpServers(config.mcp_servers, runtime.keys, base_dir=sources.config.parent)
+            self._tools = ToolSession(servers, config.tools, approve_all=self.invocation.approve_all)
+            self._tools.enable(self.invocation.tools)
+            runtime.close_with(self._tools.aclose)
+        elif self.invocation.tools and not config.mcp_servers:
+            raise UsageError("-T names a tool, but no MCP servers are configured", "Add them under mcp_servers:.")
+        return self._tools
+
     def store(self) -> Store:
         """The history database, opened now."""
         if self._store is None:
@@ -176,6 +201,7 @@ class Wiring:
             store = _StoreOnFirstUse(self) if interactive and not invocation.resuming else self.store()
         system = invocation.system if invocation.system is not None else config.system_prompt
         chat = Chat(runtime, runtime.model(invocation.model or config.default_model), system=system, store=store)
+        chat.tools = self.tools(runtime)
         resumed = None
         if invocation.resuming:
             from app.commands.conversations import resume

@@ -3,8 +3,8 @@
 A `Runtime` owns the configuration, the key ring, the one shared HTTP client
 (created on first need) and one provider adapter per configured provider.
 
-    async with runtime.answer(model, messages, system=..., options=...) as turn:
-        async for event in turn:        # TextDelta, ThinkingDelta, Usage, Finish
+    async with runtime.answer(model, messages, system=..., options=..., tools=...) as turn:
+        async for event in turn:        # TextDelta, ThinkingDelta, ToolCall, ToolResult, Usage, Finish
             view.feed(event)
     record = turn.record                # AnswerRecord: also after an error or Ctrl-C
 
@@ -15,7 +15,7 @@ cost is computed here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.config import Config, ModelConfig
@@ -23,13 +23,14 @@ from app.errors import UsageError
 from app.keys import KeyRing
 from app.providers import create_provider
 from app.providers.base import ChatRequest, Provider
-from app.runtime._turn import Turn
-from app.types import Message
+from app.runtime._tools import Approver, ToolRoundsExceeded
+from app.runtime._turn import Tools, Turn
+from app.types import Message, ToolSpec
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Runtime", "Turn"]
+__all__ = ["Approver", "Runtime", "ToolRoundsExceeded", "Tools", "Turn"]
 
 
 class Runtime:
@@ -38,6 +39,7 @@ class Runtime:
         self.keys = keys
         self._client: httpx.AsyncClient | None = None
         self._providers: dict[str, Provider] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def model(self, name: str) -> ModelConfig:
         return self.config.find_model(name)
@@ -93,6 +95,8 @@ class Runtime:
         messages: Sequence[Message],
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
+        *,
+        tools: tuple[ToolSpec, ...] = (),
     ) -> ChatRequest:
         """A request for `model`, its configured options overlaid with `options`.
 
@@ -103,7 +107,7 @@ class Runtime:
             merged = model.options.merged(options or {})
         except Exception as exc:  # pydantic.ValidationError, kept out of the import path
             raise UsageError(f"invalid option for {model.name}: {_first_error(exc)}") from None
-        return ChatRequest(model.id, tuple(messages), system, merged.to_request())
+        return ChatRequest(model.id, tuple(messages), system, merged.to_request(), tools=tools)
 
     def answer(
         self,
@@ -112,12 +116,29 @@ class Runtime:
         *,
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
+        tools: Tools | None = None,
+        approver: Approver | None = None,
     ) -> Turn:
         """`model`'s answer to `messages`, as a `Turn`: iterate it inside `async with` for the events;
-        its `record` says what became of the answer however the block ended."""
-        return Turn(self, model, messages, system, options or {})
+        its `record` says what became of the answer however the block ended.
+
+        Args:
+            tools: what the model may call (a `ToolSession`, or a `Selection` of it); while it
+                calls tools, each call is yielded (`ToolCall`), approved, run, its `ToolResult`
+                yielded, and the model asked again, until it answers or `tools.max_rounds`.
+            approver: asks the user about a call the approval policy does not let run unasked;
+                None refuses such calls.
+        """
+        return Turn(self, model, messages, system, options or {}, tools, approver)
+
+    def close_with(self, aclose: Callable[[], Awaitable[None]]) -> None:
+        """Have `aclose()` also run `aclose` (the session's MCP servers, which live as long as it)."""
+        self._closers.append(aclose)
 
     async def aclose(self) -> None:
+        closers, self._closers = self._closers, []
+        for close in closers:
+            await close()
         if self._client is not None:
             await self._client.aclose()
             self._client = None

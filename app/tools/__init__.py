@@ -24,20 +24,30 @@ from app.tools._records import (
     ToolInfo,
 )
 from app.tools._registry import ToolRegistry
+from app.tools._report import first_line, listing_rows, prompt_arguments
 from app.tools._servers import McpServers
+from app.tools._session import Offer, Selection, ToolSession
+from app.tools._wire_names import WireNames
 
 __all__ = [
     "ApprovalPolicy",
     "CallResult",
     "Decision",
     "McpServers",
+    "Offer",
     "PromptArgument",
     "PromptInfo",
     "PromptMessage",
     "ResourceInfo",
     "ResourceText",
+    "Selection",
     "ServerListing",
     "ToolError",
     "ToolInfo",
     "ToolRegistry",
+    "ToolSession",
+    "WireNames",
+    "first_line",
+    "listing_rows",
+    "prompt_arguments",
 ]

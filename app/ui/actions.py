@@ -85,9 +85,19 @@ async def answer(screen: Screen) -> None:
 
     async def stream() -> None:
         await unlocker(screen)([screen.chat.model])
-        await present.stream_answer(screen.console, screen.chat)
+        await present.stream_answer(screen.console, screen.chat, asker(screen))
 
     await interruptible(stream)
+
+
+def asker(screen: Screen) -> Callable[[str], Awaitable[str]]:
+    """`ask(question) -> the line typed`, on the REPL's plain prompt (a tool call's approval)."""
+
+    async def ask(question: str) -> str:
+        # The session keeps the last call's settings: a question after a password prompt is shown again.
+        return await screen.prompts.session.prompt_async(question, is_password=False, input_processors=[])
+
+    return ask
 
 
 def unlocker(screen: Screen) -> Callable[[list[ModelConfig]], Awaitable[None]]:

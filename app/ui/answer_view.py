@@ -23,7 +23,7 @@ from rich.console import Console, Group, RenderableType
 from rich.status import Status
 from rich.text import Text
 
-from app.types import AnswerRecord, Event, TextDelta, ThinkingDelta
+from app.types import AnswerRecord, Event, TextDelta, ThinkingDelta, ToolCall, ToolResult
 from app.ui.footer import Footer
 from app.ui.sanitize import visible
 from app.ui.streaming import LiveAnswer
@@ -133,6 +133,19 @@ class AnswerView:
                 self._late_thinking.append(visible(event.text))
             else:
                 self._out().thinking(visible(event.text))
+        elif isinstance(event, ToolCall | ToolResult):
+            from app.ui import tool_view
+
+            self.pause()
+            tool_view.show(self._console, event)
+
+    def pause(self) -> None:
+        """End the live part here (the text so far stays printed), to show a tool call or ask about it;
+        text that comes next starts below."""
+        self._stop_status()
+        if self._output is not None:
+            self._output.close()
+            self._output = None
 
     def end(self, record: AnswerRecord, *, footer: bool = True) -> None:
         """End the answer as `record` says it ended: marked when cut short, then its footer."""

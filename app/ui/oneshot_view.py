@@ -68,8 +68,23 @@ async def write_plain(chat: Chat, out: TextIO | None = None, *, sanitize: bool =
 
 
 async def show_on_terminal(chat: Chat) -> None:
-    """Stream the reply into the terminal as live markdown, then its footer."""
+    """Stream the reply into the terminal as live markdown, then its footer; a tool call is asked about
+    on the terminal when stdin is one (else it is refused, unless `-y`)."""
     from app.ui.present import stream_answer
     from app.ui.style import make_console
 
-    await stream_answer(make_console(), chat)
+    await stream_answer(make_console(), chat, ask_on_terminal if sys.stdin.isatty() else None)
+
+
+async def ask_on_terminal(question: str) -> str:
+    """The line typed on the terminal after `question` (written to stderr: stdout holds the answer only)."""
+
+    def ask() -> str:
+        sys.stderr.write(visible(question))
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line
+
+    return await asyncio.to_thread(ask)

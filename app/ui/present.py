@@ -55,11 +55,13 @@ def error(console: Console, exc: OrchError) -> None:
         console.print(line, style="chat.notice", highlight=False, markup=False)
 
 
-async def stream_answer(console: Console, chat: Chat) -> None:
+async def stream_answer(console: Console, chat: Chat, ask: Callable[[str], Awaitable[str]] | None = None) -> None:
     """Stream the model's reply to the conversation into `console`, live.
 
     A failure or a Ctrl-C ends the view with what arrived (marked so) and is
-    raised on; the conversation has kept the partial answer.
+    raised on; the conversation has kept the partial answer. A tool call that
+    needs approval is asked through `ask` (the live view paused first); with
+    none, it is refused.
     """
     from app.ui.render import AnswerView
 
@@ -67,8 +69,17 @@ async def stream_answer(console: Console, chat: Chat) -> None:
     view = AnswerView(console, markdown=config.ui.markdown, code_theme=config.ui.code_theme, model=chat.model.name)
     view.start()
     turn = None
+    approver = None
+    if ask is not None:
+        from app.ui.tool_view import approver as tool_approver
+
+        async def paused_ask(question: str) -> str:
+            view.pause()
+            return await ask(question)
+
+        approver = tool_approver(paused_ask)
     try:
-        async with chat.reply() as turn:
+        async with chat.reply(approver=approver) as turn:
             async for event in turn:
                 view.feed(event)
     finally:
