@@ -6,11 +6,17 @@ answer's round a `model` content (text and `functionCall` parts), and the
 results of its calls a `user` content of `functionResponse` parts. Gemini
 wants each `thoughtSignature` back on the part it came with; thought
 summaries themselves are not sent back.
+
+Gemini 3 refuses a step whose first `functionCall` has no signature, which
+is what a call made by another provider (a conversation resumed on a new
+model) or a history without signatures looks like: that call carries the
+sentinel Google documents for it (`skip_thought_signature_validator`).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +37,8 @@ _OPTIONS = {
     "frequency_penalty": "frequencyPenalty",
 }
 _ROLES = {"user": "user", "assistant": "model", "tool": "user"}
+_UNSIGNED = "skip_thought_signature_validator"
+_GENERATION = re.compile(r"gemini-(\d+)")
 
 
 def generate_body(request: ChatRequest) -> dict[str, Any]:
@@ -43,7 +51,8 @@ def generate_body(request: ChatRequest) -> dict[str, Any]:
     """
     system = [request.system] if request.system else []
     system += [m.content for m in request.messages if m.role == "system"]
-    body: dict[str, Any] = {"contents": contents(m for m in request.messages if m.role != "system")}
+    messages = (m for m in request.messages if m.role != "system")
+    body: dict[str, Any] = {"contents": contents(messages, signed=_wants_signatures(request.model_id))}
     if system:
         body["systemInstruction"] = {"parts": [{"text": "\n\n".join(system)}]}
     if request.tools:
@@ -54,9 +63,15 @@ def generate_body(request: ChatRequest) -> dict[str, Any]:
     return body
 
 
-def contents(messages: Iterable[Message]) -> list[dict[str, Any]]:
-    """The conversation as Gemini `contents`, one per wire round."""
-    return [_content(r) for r in rounds(messages)]
+def contents(messages: Iterable[Message], *, signed: bool = False) -> list[dict[str, Any]]:
+    """The conversation as Gemini `contents`, one per wire round.
+
+    Args:
+        messages: the conversation, without system messages.
+        signed: the model validates signatures (Gemini 3 and later): the first call of
+            each step that has none gets the documented sentinel.
+    """
+    return [_content(r, signed) for r in rounds(messages)]
 
 
 def declaration(tool: ToolSpec) -> dict[str, Any]:
@@ -88,8 +103,16 @@ def generation_config(request: ChatRequest) -> dict[str, Any]:
     return config
 
 
-def _content(round_: Round) -> dict[str, Any]:
+def _wants_signatures(model_id: str) -> bool:
+    generation = _GENERATION.search(model_id)
+    return generation is not None and int(generation.group(1)) >= 3
+
+
+def _content(round_: Round, signed: bool) -> dict[str, Any]:
     parts = [wire for part in round_.parts if (wire := _part(part)) is not None]
+    first_call = next((p for p in parts if "functionCall" in p), None)
+    if signed and first_call is not None and "thoughtSignature" not in first_call:
+        first_call["thoughtSignature"] = _UNSIGNED
     # A round with nothing Gemini takes back (only thoughts, or an empty message) still holds its turn.
     return {"role": _ROLES[round_.role], "parts": parts or [{"text": ""}]}
 

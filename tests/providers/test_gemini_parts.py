@@ -126,3 +126,20 @@ def test_plain_messages_are_sent_as_before() -> None:
         ],
         "systemInstruction": {"parts": [{"text": "Be brief."}]},
     }
+
+
+def test_a_call_without_a_signature_gets_the_sentinel_on_gemini_3() -> None:
+    """Calls another provider made (no signature) would be refused by Gemini 3 without it."""
+    answer = Message("assistant", "", (
+        Part.tool_call("toolu_1", "weather", {"city": "Paris"}), Part.tool_call("toolu_2", "weather", {"city": "Rome"}),
+        Part.tool_result("toolu_1", "weather", "sunny"), Part.tool_result("toolu_2", "weather", "rain"),
+    ))  # fmt: skip
+    conversation = (Message("user", "Weather?"), answer)
+    model = generate_body(ChatRequest("gemini-3-pro-preview", conversation))["contents"][1]
+    assert [p.get("thoughtSignature") for p in model["parts"]] == ["skip_thought_signature_validator", None]
+    older = generate_body(ChatRequest("gemini-2.5-flash", conversation))["contents"][1]
+    assert [p.get("thoughtSignature") for p in older["parts"]] == [None, None]
+    signed = Message("assistant", "", (Part.tool_call("c1", "weather", {}, signature=SIGNATURE),
+                                       Part.tool_result("c1", "weather", "ok")))  # fmt: skip
+    kept = generate_body(ChatRequest("gemini-3-pro-preview", (Message("user", "Weather?"), signed)))["contents"][1]
+    assert kept["parts"][0]["thoughtSignature"] == SIGNATURE
