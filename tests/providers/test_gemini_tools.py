@@ -17,7 +17,7 @@ from app.types import Event, Part, ToolCall, ToolSpec
 from tests.providers.test_conformance import replay
 from tests.support.cassettes import Cassette, cassettes
 from tests.support.llm_server import LLMServer, Reply
-from tests.support.wire import gemini_tool_call_events
+from tests.support.wire import gemini_events, gemini_tool_call_events
 
 KEY = "key-0123456789"
 GEMINI = [c for c in cassettes() if c.kind == "gemini"]
@@ -91,18 +91,32 @@ async def test_a_recorded_signature_goes_back_byte_for_byte() -> None:
 
 async def test_a_streamed_call_round_trip_through_the_loopback_server(llm_server: LLMServer) -> None:
     llm_server.script(
-        Reply.sse(gemini_tool_call_events([{"name": "weather", "args": {"city": "Paris"}}], text="Let me check."))
+        Reply.sse(gemini_tool_call_events([{"name": "weather", "args": {"city": "Paris"}}], text="Let me check.")),
+        Reply.sse(gemini_events("Sunny.")),
     )
-    events = await stream_from(llm_server, ChatRequest("gemini-test", (Message("user", "Weather?"),), tools=(WEATHER,)))
+    question = Message("user", "Weather?")
+    events = await stream_from(llm_server, ChatRequest("gemini-test", (question,), tools=(WEATHER,)))
 
     assert "".join(getattr(e, "text", "") for e in events if not isinstance(e, ToolCall)) == "Let me check."
     assert calls_in(events) == [ToolCall("call_1", "weather", {"city": "Paris"}, "c2lnbmF0dXJl")]
-    assert calls_in(events)[0].signature == "c2lnbmF0dXJl"
     assert finish_of(events) == "tool_calls"
     sent = llm_server.requests[0].json()
     assert sent["tools"] == [
         {"functionDeclarations": [{"name": "weather", "description": WEATHER.description,
                                    "parametersJsonSchema": dict(WEATHER.parameters)}]}
+    ]  # fmt: skip
+
+    (call,) = calls_in(events)
+    answer = Message("assistant", "Let me check.", (Part("text", "Let me check."), call.part,
+                                                    Part.tool_result(call.call_id, call.name, "sunny")))  # fmt: skip
+    events = await stream_from(llm_server, ChatRequest("gemini-test", (question, answer), tools=(WEATHER,)))
+    assert finish_of(events) == "STOP"
+    assert llm_server.requests[1].json()["contents"][1:] == [
+        {"role": "model", "parts": [{"text": "Let me check."}, {
+            "functionCall": {"name": "weather", "args": {"city": "Paris"}, "id": "call_1"},
+            "thoughtSignature": "c2lnbmF0dXJl"}]},
+        {"role": "user", "parts": [
+            {"functionResponse": {"name": "weather", "response": {"result": "sunny"}, "id": "call_1"}}]},
     ]  # fmt: skip
 
 
