@@ -8,76 +8,50 @@ marked `thought: true` become `ThinkingDelta`. Every chunk repeats
 wins; `thoughtsTokenCount` is counted as output (it is billed as such). A
 server that answers `application/json` (a JSON array of responses, as
 `streamGenerateContent` without `alt=sse` does, or one object) is read
-whole. Function calls are ignored.
+whole. A `functionCall` part comes whole in one chunk and becomes a
+`ToolCall` (its `thoughtSignature` kept on it, an id made when Gemini gives
+none); an answer that called functions finishes `tool_calls`, since Gemini
+says `STOP` either way. The request body is built in `_gemini_body`.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from app import errors
+from app.providers._gemini_body import generate_body
 from app.providers._http import HttpProvider
 from app.providers._parser import AnswerParser, field, token_count, total
 from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
 from app.providers.errors import in_band_error
+from app.types import ToolCall
+
+__all__ = ["GeminiProvider", "GenerateParser", "generate_body"]
 
 if TYPE_CHECKING:
     from httpx_sse import ServerSentEvent
 
     from app.config import GeminiProviderConfig
-
-# ChatRequest.options -> generationConfig fields; thinking_budget and
-# reasoning_effort go into thinkingConfig (see `generate_body`).
-_OPTIONS = {
-    "temperature": "temperature",
-    "top_p": "topP",
-    "top_k": "topK",
-    "max_tokens": "maxOutputTokens",
-    "stop": "stopSequences",
-    "seed": "seed",
-    "presence_penalty": "presencePenalty",
-    "frequency_penalty": "frequencyPenalty",
-}
+    from app.providers._http import Endpoint
 
 
-def generate_body(request: ChatRequest) -> dict[str, Any]:
-    """The JSON body of a `streamGenerateContent` request.
-
-    Roles are `user` and `model`; the system prompt (and any system messages)
-    become `systemInstruction`. `thinking_budget` maps to
-    `thinkingConfig.thinkingBudget`, else `reasoning_effort` to
-    `thinkingLevel`; either asks for thought summaries unless the budget is 0.
-    """
-    options = request.options
-    system = [request.system] if request.system else []
-    system += [m.content for m in request.messages if m.role == "system"]
-    body: dict[str, Any] = {
-        "contents": [
-            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
-            for m in request.messages
-            if m.role != "system"
-        ]
-    }
-    if system:
-        body["systemInstruction"] = {"parts": [{"text": "\n\n".join(system)}]}
-    config = {theirs: options[ours] for ours, theirs in _OPTIONS.items() if options.get(ours) is not None}
-    thinking: dict[str, Any] = {}
-    if options.get("thinking_budget") is not None:
-        thinking["thinkingBudget"] = options["thinking_budget"]
-    elif options.get("reasoning_effort"):
-        thinking["thinkingLevel"] = options["reasoning_effort"]
-    if thinking and thinking.get("thinkingBudget") != 0:
-        thinking["includeThoughts"] = True
-    if thinking:
-        config["thinkingConfig"] = thinking
-    if config:
-        body["generationConfig"] = config
-    return body
+_INVALID = object()
+"""Arguments that did not parse as JSON."""
 
 
 class GenerateParser(AnswerParser):
     """`GenerateContentResponse` chunks to events, for one answer."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        super().__init__(endpoint)
+        self._calls = 0
+
+    def finish(self) -> list[Event]:
+        if self._calls and self._finish == "STOP":
+            self._finish = "tool_calls"  # the one vocabulary: the model stopped to have its calls run
+        return super().finish()
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         if not event.data.strip():
@@ -100,9 +74,13 @@ class GenerateParser(AnswerParser):
         for candidate in candidates[:1] if isinstance(candidates, list) else ():
             parts = field(field(candidate, "content"), "parts")
             for part in parts if isinstance(parts, list) else ():
+                call = field(part, "functionCall")
+                if isinstance(call, dict):
+                    events.append(self._tool_call(call, part.get("thoughtSignature")))
+                    continue
                 text = field(part, "text")
                 if not isinstance(text, str) or not text:
-                    continue  # function calls, inline data, empty parts
+                    continue  # inline data, empty parts
                 events.append(ThinkingDelta(text) if part.get("thought") else TextDelta(text))
             self._take_finish(field(candidate, "finishReason"))
         blocked = field(chunk.get("promptFeedback"), "blockReason")
@@ -115,6 +93,38 @@ class GenerateParser(AnswerParser):
             self._output = total(usage.get("candidatesTokenCount"), usage.get("thoughtsTokenCount"))
             self._cached = token_count(usage.get("cachedContentTokenCount"))
         return events
+
+    def _tool_call(self, call: dict[str, Any], signature: Any) -> ToolCall:
+        """A `functionCall` part as a `ToolCall`; its id is Gemini's, else `call_N` in this answer's order.
+
+        Raises:
+            StreamError: the call has no name, or arguments that are not a JSON object.
+        """
+        self._calls += 1
+        name = call.get("name")
+        if not isinstance(name, str) or not name:
+            raise errors.StreamError(f"{self._endpoint.provider} sent a function call with no name")
+        call_id = call.get("id")
+        if not isinstance(call_id, str) or not call_id:
+            call_id = f"call_{self._calls}"
+        signature = signature if isinstance(signature, str) and signature else None
+        return ToolCall(call_id, name, self._arguments(name, call.get("args")), signature)
+
+    def _arguments(self, name: str, arguments: Any) -> dict[str, Any]:
+        """A call's `args`: an object as Gemini sends it, or a string of JSON as servers imitating it may."""
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else {}
+            except (ValueError, RecursionError):
+                arguments = _INVALID
+        if arguments is None:
+            return {}
+        if not isinstance(arguments, dict):
+            what = "are not valid JSON" if arguments is _INVALID else "are not a JSON object"
+            raise errors.StreamError(
+                f"{self._endpoint.provider} sent a call to tool '{self._endpoint.scrub(name)}' whose arguments {what}"
+            )
+        return arguments
 
 
 class GeminiProvider(HttpProvider):

@@ -181,6 +181,33 @@ def gemini_events(
     return events
 
 
+def gemini_tool_call_events(
+    calls: list[dict[str, Any]], *, text: str = "", signature: str | None = "c2lnbmF0dXJl", input_tokens: int = 10,
+    crlf: bool = True,
+) -> list[str]:
+    """streamGenerateContent?alt=sse chunks: `text` one token per event, then each call whole in its own event.
+
+    Each of `calls` is a `functionCall` (`name`, `args`, and `id` if wanted); the first carries
+    `signature` as its `thoughtSignature`, as Gemini puts it on the first call of a step. The last
+    event says `STOP`, as Gemini does when it stops to have functions called.
+    """
+    newline = "\r\n" if crlf else "\n"
+    parts: list[dict[str, Any]] = [{"text": piece} for piece in split_tokens(text)]
+    for i, call in enumerate(calls):
+        part: dict[str, Any] = {"functionCall": call}
+        if i == 0 and signature:
+            part["thoughtSignature"] = signature
+        parts.append(part)
+    events = []
+    for i, part in enumerate(parts):
+        candidate: dict[str, Any] = {"content": {"parts": [part], "role": "model"}, "index": 0}
+        if i == len(parts) - 1:
+            candidate["finishReason"] = "STOP"
+        usage = {"promptTokenCount": input_tokens, "candidatesTokenCount": i + 1}
+        events.append(_data({"candidates": [candidate], "usageMetadata": usage}, newline=newline))
+    return events
+
+
 WIRE = {"openai": openai_events, "anthropic": anthropic_events, "gemini": gemini_events}
 
 
