@@ -88,6 +88,8 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
         resume=args.resume,
         no_save=bool(args.no_save),
         sanitize=bool(args.sanitize),
+        role=args.role,
+        schema=args.schema,
         prompt=prompt,
     )
 

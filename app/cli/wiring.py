@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from app.chat import Chat
     from app.config import Config, Sources
     from app.keys import KeyRing
+    from app.roles import RoleBook
     from app.runtime import Runtime
     from app.store import Store
     from app.vault import Vault
@@ -40,6 +41,8 @@ class Invocation:
         resume: `--resume ID`.
         no_save: `--no-save`: the conversation is not stored.
         sanitize: `--sanitize`: a piped answer has its control characters made visible.
+        role: `-r`: the role to take up.
+        schema: `--schema`: a JSON Schema file or shorthand the answer must follow.
         prompt: the one-shot prompt (stdin appended); empty for the REPL.
     """
 
@@ -53,6 +56,8 @@ class Invocation:
     resume: str | None = None
     no_save: bool = False
     sanitize: bool = False
+    role: str | None = None
+    schema: str | None = None
     prompt: str = ""
 
     @property
@@ -163,7 +168,8 @@ class Wiring:
         if not invocation.no_save:
             store = _StoreOnFirstUse(self) if interactive and not invocation.resuming else self.store()
         system = invocation.system if invocation.system is not None else config.system_prompt
-        chat = Chat(runtime, runtime.model(invocation.model or config.default_model), system=system, store=store)
+        chat = Chat(runtime, runtime.model(invocation.model or config.default_model), system=system, store=store,
+                    roles=self.roles())  # fmt: skip
         resumed = None
         if invocation.resuming:
             from app.commands.conversations import resume
@@ -177,6 +183,13 @@ class Wiring:
         for key, value in invocation.options.items():
             chat.set_option(key, value)
         return chat, resumed
+
+    def roles(self) -> RoleBook:
+        """The roles of the configuration and ORCH_HOME (their files are read when first asked for)."""
+        from app.roles import RoleBook
+
+        config, sources = self.config()
+        return RoleBook(config, self.home, base=Path(sources.config).parent)
 
     def close(self) -> None:
         if self._store is not None:

@@ -93,8 +93,11 @@ class Runtime:
         messages: Sequence[Message],
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
+        *,
+        schema: Mapping[str, Any] | None = None,
     ) -> ChatRequest:
-        """A request for `model`, its configured options overlaid with `options`.
+        """A request for `model`, its configured options overlaid with `options`; `schema`
+        (a JSON Schema) asks for structured output.
 
         Raises:
             UsageError: an option the model does not take, or a value it rejects.
@@ -103,7 +106,7 @@ class Runtime:
             merged = model.options.merged(options or {})
         except Exception as exc:  # pydantic.ValidationError, kept out of the import path
             raise UsageError(f"invalid option for {model.name}: {_first_error(exc)}") from None
-        return ChatRequest(model.id, tuple(messages), system, merged.to_request())
+        return ChatRequest(model.id, tuple(messages), system, merged.to_request(), schema=schema)
 
     def answer(
         self,
@@ -112,10 +115,16 @@ class Runtime:
         *,
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> Turn:
         """`model`'s answer to `messages`, as a `Turn`: iterate it inside `async with` for the events;
-        its `record` says what became of the answer however the block ended."""
-        return Turn(self, model, messages, system, options or {})
+        its `record` says what became of the answer however the block ended.
+
+        With a `schema` (a JSON Schema), the answer is asked for as JSON following it, and a
+        complete answer is checked when it ends: a mismatch raises `SchemaMismatch` naming the
+        field (from the iteration), and the record keeps the text with status `error`.
+        """
+        return Turn(self, model, messages, system, options or {}, schema=schema)
 
     async def aclose(self) -> None:
         if self._client is not None:

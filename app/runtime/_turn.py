@@ -26,13 +26,14 @@ class Turn:
 
     def __init__(
         self, runtime: Runtime, model: ModelConfig, messages: Sequence[Message], system: str | None,
-        options: Mapping[str, Any],
+        options: Mapping[str, Any], *, schema: Mapping[str, Any] | None = None,
     ) -> None:  # fmt: skip
         self.model = model
         self._runtime = runtime
         self._messages = messages
         self._system = system
         self._options = options
+        self._schema = schema
         self._answer = Answer()
         self._started = time.monotonic()
         self._ended = False
@@ -72,7 +73,7 @@ class Turn:
     async def _events(self) -> AsyncIterator[Event]:
         try:
             runtime = self._runtime
-            request = runtime.request(self.model, self._messages, self._system, self._options)
+            request = runtime.request(self.model, self._messages, self._system, self._options, schema=self._schema)
             stream = runtime.provider(self.model).stream(request)
         except BaseException as exc:
             self._failure = exc
@@ -84,6 +85,10 @@ class Turn:
                     self._ended = True
                 yield event
             self._ended = True
+            if self._schema is not None and status_of(self._answer.finish_reason) == "complete":
+                from app.schema import check_answer
+
+                check_answer(self._answer.text, self._schema)
         except BaseException as exc:
             # GeneratorExit is the caller leaving early: interrupted, not failed.
             if not isinstance(exc, GeneratorExit):
