@@ -98,7 +98,9 @@ class Repl:
         return self._console
 
     def prompt_message(self):
-        return [("class:prompt.model", self.chat.model.name), ("class:prompt.arrow", "> ")]
+        """`sonnet> `, or `sonnet (explain)> ` while a role is on."""
+        role = [("class:prompt.role", f" ({self.chat.role.name})")] if self.chat.role is not None else []
+        return [("class:prompt.model", self.chat.model.name), *role, ("class:prompt.arrow", "> ")]
 
     def toolbar(self):
         """`model · title · tokens · cost · vault`: usage once there is some, `n/a` where it is unknown."""
