@@ -101,3 +101,17 @@ def test_the_five_shipped_roles_are_valid_and_described():
     assert {r.name for r in roles} >= {"code-review", "explain", "summarize", "shell", "commit-msg"}
     assert all(r.description and r.source == "shipped" for r in roles)
     assert "list files" in book.get("shell").system_prompt("list files")
+
+
+def test_config_check_names_a_roles_unknown_model_and_a_missing_roles_dir(tmp_path):
+    from app.config import check
+    from tests.support.config_files import write_config
+
+    path = write_config(tmp_path, "default_model: echo\nproviders:\n  echo: {kind: echo}\n"
+                       "roles:\n  r: {prompt: hi, model: ecoh}\nroles_dirs: [patterns]\n",
+                       "models:\n  - {name: echo, provider: echo, id: echo}\n")  # fmt: skip
+    problems = check(path).problems
+    assert f"{path}:5: role 'r' uses unknown model 'ecoh' (did you mean 'echo'?)" in problems
+    assert f"{path}:6: roles_dirs: no such folder: {tmp_path / 'patterns'}" in problems
+    (tmp_path / "patterns").mkdir()
+    assert len(check(path).problems) == 1
