@@ -162,7 +162,19 @@ class Planner:
             predecessors=preds or frozenset(),
             when=when,
             level=level,
+            schema=self._schema(i, step),
         )
+
+    def _schema(self, i: int, step: StepConfig) -> dict[str, Any] | None:
+        if step.schema_ is None:
+            return None
+        from app.schema import load_schema
+
+        try:
+            return load_schema(step.schema_)
+        except UsageError as exc:
+            self.problem(("steps", i, "schema"), step, f"schema: {exc.message}")
+            return None
 
     def _model(self, i: int, step: StepConfig) -> ModelConfig | None:
         if step.model is None:

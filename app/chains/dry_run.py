@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.chains import templates
+from app.chains._structured import placeholder
 from app.chains.plan import ChainPlan
 from app.chains.run import step_context
 
@@ -32,7 +33,7 @@ def dry_run(
         UsageError: variables the chain does not declare, or required ones missing.
     """
     bound = plan.bind(variables)
-    placeholders = {s.id: f"⟨{s.id}⟩" for s in plan.steps}
+    placeholders = {s.id: placeholder(s.id, s.schema) if s.schema else f"⟨{s.id}⟩" for s in plan.steps}
     shown = []
     for wave, steps in enumerate(plan.waves(), start=1):
         for step in steps:

@@ -72,6 +72,7 @@ class StepPlan:
         needs: the steps it waits for (the step before, unless `needs` said otherwise).
         predecessors: every step that finishes before it starts (needs, transitively).
         level: 1 for steps that need nothing; otherwise one more than their deepest need.
+        schema: the JSON Schema its output follows (`schema:`), or None for text.
     """
 
     id: str
@@ -85,6 +86,7 @@ class StepPlan:
     predecessors: frozenset[str]
     when: Condition | None
     level: int
+    schema: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

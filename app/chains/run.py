@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.chains import templates
+from app.chains._structured import structured
 from app.chains.events import (
     ChainRun,
     Listener,
@@ -31,6 +32,7 @@ from app.chains.events import (
 from app.chains.plan import ChainPlan, StepPlan
 from app.config import ModelConfig
 from app.errors import ChainError, OrchError
+from app.schema import check_answer
 from app.types import AnswerRecord, Message, TextDelta
 
 if TYPE_CHECKING:
@@ -57,8 +59,9 @@ class _StepFailure(Exception):
         self.cause = cause
 
 
-def step_context(step: StepPlan, input: str, variables: Mapping[str, str], outputs: Mapping[str, str]) -> dict[str, Any]:
-    """What a step's templates see: the variables, `input`, and the outputs of the steps before it."""
+def step_context(step: StepPlan, input: str, variables: Mapping[str, str], outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """What a step's templates see: the variables, `input`, and the outputs of the steps before it
+    (a JSON step's as a `StructuredOutput`, whose fields templates read)."""
     steps = {sid: outputs.get(sid, "") for sid in step.predecessors}
     return {**variables, templates.INPUT: input, templates.STEPS: steps}
 
@@ -80,6 +83,7 @@ class _Execution:
         self.emit = listener or (lambda event: None)
         self.tools = tools
         self.finished = {s.id: asyncio.Event() for s in plan.steps}
+        self.structured: dict[str, Any] = {}
 
     def output(self, sid: str) -> str:
         result = self.run.results.get(sid)
@@ -105,16 +109,18 @@ class _Execution:
                 self.end(StepSkipped(StepResult(step.id, skipped_because=step.when.describe())))
                 self.finished[step.id].set()
                 return
-            context = step_context(step, self.run.input, self.run.variables, self.run.outputs)
+            context = step_context(step, self.run.input, self.run.variables, self.run.outputs | self.structured)
             prompt = await templates.render_async(step.prompt, context)
             system = await templates.render_async(step.system, context) if step.system else self.default_system
             self.emit(StepStarted(step.id, model.name))
             turn = self.runtime.answer(model, [Message("user", prompt)], system=system, options=step.options,
-                                       tools=self.step_tools(step))  # fmt: skip
+                                       tools=self.step_tools(step), schema=step.schema)  # fmt: skip
             async with turn:
                 async for event in turn:
                     if isinstance(event, TextDelta) and event.text:
                         self.emit(StepText(step.id, event.text))
+            if step.schema is not None:  # a JSON output: later templates read its fields
+                self.structured[step.id] = structured(check_answer(turn.record.text, step.schema), turn.record.text)
         except asyncio.CancelledError:
             record = turn.record if turn else AnswerRecord(model.name, status="interrupted", seconds=0.0)
             self.end(StepCancelled(StepResult(step.id, record)))

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.chat import _loading, _roles
 from app.chat._messages import ChatMessage, Totals
 from app.chat._saving import not_saved_from_now_on, write_message
 from app.chat._wire import wire_messages
@@ -18,6 +19,7 @@ from app.types import AnswerRecord, Message
 if TYPE_CHECKING:
     from app.chains import ChainEvent, ChainRun
     from app.chat._compare import CompareEvent, CompareRecord
+    from app.roles import RoleBook, SavedRole
     from app.store import Store, StoreError
     from app.tools import ToolSession
 
@@ -29,8 +31,9 @@ class Chat:
     Args:
         runtime: how models are reached.
         model: the model answers come from; `/model` changes it.
-        system: the system prompt.
+        system: the system prompt (a role's, while one is on, goes in its place).
         store: where messages are persisted (optional).
+        roles: the roles `use_role` can take up.
     """
 
     runtime: Runtime
@@ -43,6 +46,10 @@ class Chat:
     messages: list[ChatMessage] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     totals: Totals = field(default_factory=Totals)
+    roles: RoleBook | None = None
+    role: SavedRole | None = None
+    model_before_role: str | None = None
+    schema: Mapping[str, Any] | None = None  # a JSON Schema every answer must follow (`--schema`)
     # The answers of the last /compare, kept for /pick.
     last_compare: CompareRecord | None = None
     # The settings last written to the store, so that unchanged ones are not written again.
@@ -77,17 +84,30 @@ class Chat:
         self.options.pop(key, None)
         self.save_settings()
 
+    def use_role(self, name: str, *, switch_model: bool = True) -> SavedRole:
+        """Take up the role `name` (its model too, unless not `switch_model`); see `_roles.py`."""
+        return _roles.take_up(self, name, switch_model=switch_model)
+
+    def leave_role(self) -> SavedRole | None:
+        """Leave the role, if one is on; returns it."""
+        return _roles.leave(self)
+
+    def system_for(self, text: str) -> str | None:
+        """The system prompt of an answer to the user's `text`: the role's, rendered, or the chat's own."""
+        return self.role.system_prompt(text) if self.role is not None else self.system
+
     def save_settings(self) -> None:
-        """Store the model, system prompt and options the conversation goes on with (if they changed)."""
+        """Store the model, system prompt, options and role the conversation goes on with (if they changed)."""
         with self._saving() as store:
             if store is not None:
                 self._save_settings(store)
 
     def _save_settings(self, store: Store) -> None:
-        settings = (self.model.name, self.system, dict(self.options))
+        settings = (self.model.name, self.system, dict(self.options), self.role.name if self.role else None)
         if self.conversation_id is None or settings == self._saved_settings:
             return
-        store.save_settings(self.conversation_id, model=settings[0], system=settings[1], options=settings[2])
+        model, system, options, role = settings
+        store.save_settings(self.conversation_id, model=model, system=system, options=options, role=role)
         self._saved_settings = settings
 
     @property
@@ -107,25 +127,9 @@ class Chat:
         self.title = None
 
     def load(self, conversation_id: int, leaf_id: int | None = None) -> None:
-        """Continue a stored conversation on its active branch (or the branch ending at `leaf_id`)."""
-        if self.store is None:
-            raise UsageError("conversations are not being saved in this session")
-        conversation = self.store.get_conversation(conversation_id)
-        if leaf_id is not None:
-            self.store.set_head(conversation_id, leaf_id)
-        branch = self.store.branch(conversation_id)
-        self.conversation_id = conversation.id
-        self.title = conversation.title
-        self.messages = [
-            ChatMessage(m.role, m.content, m.to_record() if m.role == "assistant" else None, id=m.id,
-                        failed=m.role == "user" and m.status == "error")  # fmt: skip
-            for m in branch
-            if m.role in ("user", "assistant")
-        ]
-        self.system, self.options = conversation.system, dict(conversation.options)
-        self._saved_settings = (conversation.model, self.system, dict(self.options))
-        if any(conversation.model in (m.name, *m.aliases) for m in self.runtime.config.models):
-            self.use_model(conversation.model)
+        """Continue a stored conversation on its active branch (or the branch ending at `leaf_id`),
+        with the settings and role it was left with."""
+        _loading.load(self, conversation_id, leaf_id)
 
     def edit(self, index: int, text: str) -> ChatMessage:
         """Replace message `index` (0-based) by `text` on a new branch; the old branch stays stored.
@@ -192,9 +196,13 @@ class Chat:
             StoreError: once, after an answer that ended well, if history could
                 not be saved (see `history_lost`); the answer is kept in memory.
         """
-        turn = self.runtime.answer(
-            self.model, self.wire_messages(), system=self.system, options={**self.options, **(overrides or {})},
-            tools=self.tools, approver=approver)  # fmt: skip
+        asked = next((m.content for m in reversed(self.messages) if m.role == "user"), "")
+        options = {**(self.role.options if self.role else {}), **self.options, **(overrides or {})}
+        tools = self.tools
+        if tools is not None and self.role is not None and self.role.tools:
+            tools = tools.selection(self.role.tools)  # a role offers its own tools
+        turn = self.runtime.answer(self.model, self.wire_messages(), system=self.system_for(asked), options=options,
+                                   schema=self.schema, tools=tools, approver=approver)  # fmt: skip
         try:
             async with turn:
                 yield turn

@@ -90,6 +90,8 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
         sanitize=bool(args.sanitize),
         tools=tuple(getattr(args, "tools", None) or ()),
         approve_all=bool(getattr(args, "approve_all", False)),
+        role=args.role,
+        schema=args.schema,
         prompt=prompt,
     )
 

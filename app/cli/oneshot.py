@@ -7,6 +7,10 @@ markdown while it arrives, to a pipe it is the model's text as it comes
 (with its control characters made visible under `--sanitize`). An answer the
 provider cut short (`max_tokens`, a content filter, a refusal) still exits 0,
 and one line on stderr says so.
+
+`-r ROLE` takes a role up for the conversation (its model unless `-m` names
+one); `--schema` asks for JSON following a schema, and an answer that does
+not follow it exits 1 naming the field, its text kept.
 """
 
 from __future__ import annotations
@@ -49,7 +53,11 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
     """
     from app.ui.oneshot_view import show_on_terminal, write_plain
 
-    chat, _ = wiring.chat()
+    chat, _ = _chat(wiring)
+    if wiring.invocation.schema:
+        from app.schema import load_schema
+
+        chat.schema = load_schema(wiring.invocation.schema)
     chat.runtime.prepare([chat.model])  # the key (and the vault password) before the question is stored
     chat.add_user_message(prompt)
     view: View = show_on_terminal
@@ -69,6 +77,15 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
         if note:
             print(f"orch: {note}", file=sys.stderr)
     return EXIT_OK
+
+
+def _chat(wiring: Wiring, *, interactive: bool = False) -> tuple[Chat, str | None]:
+    """The invocation's conversation, in the role `-r` names (with the role's model unless `-m` gave one)."""
+    chat, resumed = wiring.chat(interactive=interactive)
+    invocation = wiring.invocation
+    if invocation.role:
+        chat.use_role(invocation.role, switch_model=invocation.model is None)
+    return chat, resumed
 
 
 def cut_short_note(record: AnswerRecord) -> str | None:
@@ -105,7 +122,7 @@ def _repl(wiring: Wiring) -> int:
         history_path = None
 
     def wired() -> tuple[Chat, list[str]]:
-        chat, resumed = wiring.chat(interactive=True)
+        chat, resumed = _chat(wiring, interactive=True)
         if problem is not None and chat.store is not None:
             chat.store.close()
             chat.store = None

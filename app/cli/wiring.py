@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from app.chat import Chat
     from app.config import Config, Sources
     from app.keys import KeyRing
+    from app.roles import RoleBook
     from app.runtime import Runtime
     from app.store import Store
     from app.tools import ToolSession
@@ -41,6 +42,8 @@ class Invocation:
         resume: `--resume ID`.
         no_save: `--no-save`: the conversation is not stored.
         sanitize: `--sanitize`: a piped answer has its control characters made visible.
+        role: `-r`: the role to take up.
+        schema: `--schema`: a JSON Schema file or shorthand the answer must follow.
         prompt: the one-shot prompt (stdin appended); empty for the REPL.
         tools: `-T SERVER[.TOOL]`: tools turned on besides `tools.enabled`.
         approve_all: `-y`: every tool call runs without asking.
@@ -56,6 +59,8 @@ class Invocation:
     resume: str | None = None
     no_save: bool = False
     sanitize: bool = False
+    role: str | None = None
+    schema: str | None = None
     prompt: str = ""
     tools: tuple[str, ...] = ()
     approve_all: bool = False
@@ -101,6 +106,8 @@ class Wiring:
         the config file's plain `default_model:` line; None when only full loading can tell."""
         if self.invocation.model:
             return self.invocation.model
+        if self.invocation.role:
+            return None  # the role may name its own model: only the wired roles can tell
         from app.config import discover, peek_default_model
 
         try:
@@ -200,7 +207,8 @@ class Wiring:
         if not invocation.no_save:
             store = _StoreOnFirstUse(self) if interactive and not invocation.resuming else self.store()
         system = invocation.system if invocation.system is not None else config.system_prompt
-        chat = Chat(runtime, runtime.model(invocation.model or config.default_model), system=system, store=store)
+        chat = Chat(runtime, runtime.model(invocation.model or config.default_model), system=system, store=store,
+                    roles=self.roles())  # fmt: skip
         chat.tools = self.tools(runtime)
         resumed = None
         if invocation.resuming:
@@ -215,6 +223,13 @@ class Wiring:
         for key, value in invocation.options.items():
             chat.set_option(key, value)
         return chat, resumed
+
+    def roles(self) -> RoleBook:
+        """The roles of the configuration and ORCH_HOME (their files are read when first asked for)."""
+        from app.roles import RoleBook
+
+        config, sources = self.config()
+        return RoleBook(config, self.home, base=Path(sources.config).parent)
 
     def close(self) -> None:
         if self._store is not None:

@@ -92,12 +92,27 @@ def check(config_path: Path) -> CheckResult:
                 ("default_model",), f"default_model '{clip(default_model)}' is not in {models_path.name}{hint}"
             )
 
+    if config is not None:
+        _check_roles(config, labels if entries is not None else None, cfg_report)
     found = [m for _, m in entries] if entries is not None else []
     if partial is not None:
         partial = partial.model_copy(update={"models": found})
     if config is None or models is None or problems:
         return CheckResult(None, sources, _in_file_order(problems), notes, partial)
     return CheckResult(partial, sources, problems, notes, partial)
+
+
+def _check_roles(config: Config, labels: set[str] | None, report: FileReport) -> None:
+    """A role under `roles:` naming a model that is not there; a `roles_dirs:` folder that is not one."""
+    for name, role in config.roles.items():
+        if labels is not None and role.model is not None and role.model not in labels:
+            near = difflib.get_close_matches(role.model, sorted(labels), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            report.add(("roles", name, "model"), f"role '{name}' uses unknown model '{clip(role.model)}'{hint}")
+    for i, folder in enumerate(config.roles_dirs):
+        path = report.path.parent / Path(folder).expanduser()
+        if not path.is_dir():
+            report.add(("roles_dirs", i), f"roles_dirs: no such folder: {clip(path)}")
 
 
 def _models_path(config_path: Path, raw: dict | None, report: FileReport, notes: list[str]) -> Path:

@@ -97,8 +97,10 @@ class Runtime:
         options: Mapping[str, Any] | None = None,
         *,
         tools: tuple[ToolSpec, ...] = (),
+        schema: Mapping[str, Any] | None = None,
     ) -> ChatRequest:
-        """A request for `model`, its configured options overlaid with `options`.
+        """A request for `model`, its configured options overlaid with `options`; `schema`
+        (a JSON Schema) asks for structured output.
 
         Raises:
             UsageError: an option the model does not take, or a value it rejects.
@@ -107,7 +109,7 @@ class Runtime:
             merged = model.options.merged(options or {})
         except Exception as exc:  # pydantic.ValidationError, kept out of the import path
             raise UsageError(f"invalid option for {model.name}: {_first_error(exc)}") from None
-        return ChatRequest(model.id, tuple(messages), system, merged.to_request(), tools=tools)
+        return ChatRequest(model.id, tuple(messages), system, merged.to_request(), tools=tools, schema=schema)
 
     def answer(
         self,
@@ -118,6 +120,7 @@ class Runtime:
         options: Mapping[str, Any] | None = None,
         tools: Tools | None = None,
         approver: Approver | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> Turn:
         """`model`'s answer to `messages`, as a `Turn`: iterate it inside `async with` for the events;
         its `record` says what became of the answer however the block ended.
@@ -128,8 +131,11 @@ class Runtime:
                 yielded, and the model asked again, until it answers or `tools.max_rounds`.
             approver: asks the user about a call the approval policy does not let run unasked;
                 None refuses such calls.
+            schema: a JSON Schema: the answer is asked for as JSON following it, and a complete
+                answer is checked when it ends; a mismatch raises `SchemaMismatch` naming the field
+                (from the iteration), and the record keeps the text with status `error`.
         """
-        return Turn(self, model, messages, system, options or {}, tools, approver)
+        return Turn(self, model, messages, system, options or {}, tools, approver, schema=schema)
 
     def close_with(self, aclose: Callable[[], Awaitable[None]]) -> None:
         """Have `aclose()` also run `aclose` (the session's MCP servers, which live as long as it)."""

@@ -37,7 +37,7 @@ class Turn:
 
     def __init__(
         self, runtime: Runtime, model: ModelConfig, messages: Sequence[Message], system: str | None,
-        options: Mapping[str, Any], tools: Tools | None = None, approver: Approver | None = None,
+        options: Mapping[str, Any], tools: Tools | None = None, approver: Approver | None = None, schema: Mapping[str, Any] | None = None,
     ) -> None:  # fmt: skip
         self.model = model
         self._runtime = runtime
@@ -47,6 +47,7 @@ class Turn:
         self._tools = tools
         self._approver = approver
         self._transcript = Transcript()
+        self._schema = schema
         self._started = time.monotonic()
         self._ended = False
         self._failure: BaseException | None = None
@@ -88,7 +89,7 @@ class Turn:
             runtime = self._runtime
             offer = await self._tools.offer() if self._tools is not None else None
             request = runtime.request(self.model, self._messages, self._system, self._options,
-                                      tools=offer.specs if offer else ())  # fmt: skip
+                                      tools=offer.specs if offer else (), schema=self._schema)  # fmt: skip
             provider = runtime.provider(self.model)
             rounds = 0
             while True:
@@ -102,6 +103,7 @@ class Turn:
                         yield event
                 if not calls or offer is None:
                     self._ended = True
+                    self._check_schema()
                     return
                 if rounds == offer.max_rounds:
                     for result in not_run(calls, rounds):
@@ -132,6 +134,13 @@ class Turn:
         finally:
             self._transcript.end_round()
             await close_stream(stream)
+
+    def _check_schema(self) -> None:
+        """A complete structured answer must follow its schema (`SchemaMismatch` names the field)."""
+        if self._schema is not None and status_of(self._transcript.finish_reason) == "complete":
+            from app.schema import check_answer
+
+            check_answer(self._transcript.text, self._schema)
 
     def _make_record(self, status: Status, error: str | None = None) -> AnswerRecord:
         said, model = self._transcript, self.model

@@ -113,7 +113,10 @@ class Repl:
         return self._console
 
     def prompt_message(self):
-        return [("class:prompt.model", self._model_name()), ("class:prompt.arrow", "> ")]
+        """`sonnet> `, or `sonnet (explain)> ` while a role is on."""
+        role = self.chat.role if self._pending.ready else None
+        shown = [("class:prompt.role", f" ({role.name})")] if role is not None else []
+        return [("class:prompt.model", self._model_name()), *shown, ("class:prompt.arrow", "> ")]
 
     def toolbar(self):
         """`model · title · tokens · cost · vault`: usage once there is some, `n/a` where it is unknown."""
