@@ -23,13 +23,15 @@ from app.errors import UsageError
 from app.keys import KeyRing
 from app.providers import create_provider
 from app.providers.base import ChatRequest, Provider
+from app.runtime._budget import Budget, usd
+from app.runtime._pricing import Estimate, cost, estimate
 from app.runtime._turn import Turn
 from app.types import Message
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Runtime", "Turn"]
+__all__ = ["Budget", "Estimate", "Runtime", "Turn", "cost", "estimate", "usd"]
 
 
 class Runtime:
@@ -38,6 +40,8 @@ class Runtime:
         self.keys = keys
         self._client: httpx.AsyncClient | None = None
         self._providers: dict[str, Provider] = {}
+        self.budget = Budget.of(config.budget)
+        """The session's spend and its limits: every answer is checked against it and added to it."""
 
     def model(self, name: str) -> ModelConfig:
         return self.config.find_model(name)
@@ -103,7 +107,7 @@ class Runtime:
             merged = model.options.merged(options or {})
         except Exception as exc:  # pydantic.ValidationError, kept out of the import path
             raise UsageError(f"invalid option for {model.name}: {_first_error(exc)}") from None
-        return ChatRequest(model.id, tuple(messages), system, merged.to_request())
+        return ChatRequest(model.id, tuple(messages), system, merged.to_request(), cache=model.cache == "auto")
 
     def answer(
         self,
@@ -114,7 +118,12 @@ class Runtime:
         options: Mapping[str, Any] | None = None,
     ) -> Turn:
         """`model`'s answer to `messages`, as a `Turn`: iterate it inside `async with` for the events;
-        its `record` says what became of the answer however the block ended."""
+        its `record` says what became of the answer however the block ended.
+
+        When `model` is overloaded or unreachable before its answer begins, its `fallback:` models
+        answer in turn (a `Fallback` event says so; see `app.runtime._fallback`). The request is
+        refused (`BudgetError`) when its estimate passes the budget, and the answer stops when its
+        running cost does (see `app.runtime._budget`)."""
         return Turn(self, model, messages, system, options or {})
 
     async def aclose(self) -> None:
