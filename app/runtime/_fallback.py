@@ -27,6 +27,7 @@ __all__ = ["chain_of", "fallback_reason", "with_fallback"]
 
 _BEGUN = (TextDelta, ThinkingDelta, ToolCall)
 
+_OVERLOADED = frozenset({429, 529})
 _REASONS: dict[type[errors.ProviderError], str] = {
     errors.RateLimitError: "overloaded",
     errors.ServerError: "server error",
@@ -50,7 +51,9 @@ def fallback_reason(exc: BaseException) -> str | None:
     for kind, reason in _REASONS.items():
         if isinstance(exc, kind):
             status = getattr(exc.__cause__, "status", None)
-            return f"{reason} ({status})" if isinstance(status, int) else reason
+            if not isinstance(status, int):
+                return reason
+            return f"{'overloaded' if status in _OVERLOADED else reason} ({status})"
     return None
 
 
