@@ -46,6 +46,8 @@ PROMPT_OPTIONS = (
            help="continue the latest conversation (the REPL, or one more turn with a PROMPT)"),
     Option("--resume", metavar="ID", help="continue conversation ID (the REPL, or one more turn with a PROMPT)"),
     Option("--no-save", action="store_true", help="keep this conversation out of the history"),
+    Option("--max-cost", type=float, metavar="USD",
+           help="refuse an answer whose estimate costs more, stop one that passes it"),
     Option("--sanitize", action="store_true",
            help="to a pipe too, show control characters in the answer instead of passing them on"),
 )

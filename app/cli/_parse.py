@@ -89,6 +89,7 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
         no_save=bool(args.no_save),
         sanitize=bool(args.sanitize),
         prompt=prompt,
+        max_cost=args.max_cost,
     )
 
 

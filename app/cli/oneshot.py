@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from app.cli import _startup
-from app.errors import EXIT_OK, ProviderError, UsageError
+from app.errors import EXIT_FAILURE, EXIT_OK, ProviderError, UsageError
 
 if TYPE_CHECKING:
     from app.chat import Chat
@@ -50,6 +50,7 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
     from app.ui.oneshot_view import show_on_terminal, write_plain
 
     chat, _ = wiring.chat()
+    chat.runtime.budget.max_answer_usd = wiring.invocation.max_cost
     chat.runtime.prepare([chat.model])  # the key (and the vault password) before the question is stored
     chat.add_user_message(prompt)
     view: View = show_on_terminal
@@ -63,16 +64,27 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
         if last is not None and last.role == "assistant" and last.status == "error":  # its partial answer
             exc.hint = f"{exc.hint} {PARTIAL_KEPT}" if exc.hint else PARTIAL_KEPT
         raise
+    finally:
+        for notice in chat.runtime.budget.take_notices():
+            print(f"orch: {notice}", file=sys.stderr)
     last = chat.messages[-1] if chat.messages else None
     if last is not None and last.record is not None:
         note = cut_short_note(last.record)
         if note:
             print(f"orch: {note}", file=sys.stderr)
+        if last.record.finish_reason == BUDGET_STOP:
+            return EXIT_FAILURE
     return EXIT_OK
 
 
+BUDGET_STOP = "budget"
+"""The finish reason of an answer the budget stopped (the runtime's word)."""
+
+
 def cut_short_note(record: AnswerRecord) -> str | None:
-    """The line that says an answer was cut short by the provider, or None when it was not."""
+    """The line that says an answer was cut short (by the provider or the budget), or None when it was not."""
+    if record.finish_reason == BUDGET_STOP and record.error:
+        return f"{record.error}; the partial answer above was kept"
     reason = f" ({record.finish_reason})" if record.finish_reason else ""
     if record.status == "truncated":
         return f"the answer was cut short by the provider{reason}"
@@ -94,6 +106,7 @@ def _repl(wiring: Wiring) -> int:
     from app.ui.repl import run_repl
 
     chat, resumed = wiring.chat(interactive=True)
+    chat.runtime.budget.max_answer_usd = wiring.invocation.max_cost
     home = wiring.home
     with contextlib.suppress(OSError):  # a home that cannot be made is told below, and the REPL runs on
         wiring.private_home()

@@ -41,6 +41,7 @@ class Invocation:
         no_save: `--no-save`: the conversation is not stored.
         sanitize: `--sanitize`: a piped answer has its control characters made visible.
         prompt: the one-shot prompt (stdin appended); empty for the REPL.
+        max_cost: `--max-cost USD`: the most one answer may cost.
     """
 
     config_path: str | None = None
@@ -54,6 +55,7 @@ class Invocation:
     no_save: bool = False
     sanitize: bool = False
     prompt: str = ""
+    max_cost: float | None = None
 
     @property
     def resuming(self) -> bool:
