@@ -80,7 +80,8 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
     if args.dry_run:
         from app.chains import describe_dry_run, dry_run
 
-        steps = dry_run(plan, text, variables, default_model.name, config.system_prompt)
+        models = {m.name: m for m in config.models}
+        steps = dry_run(plan, text, variables, default_model.name, config.system_prompt, models)
         sys.stdout.write(describe_dry_run(plan, steps) + "\n")
         return EXIT_OK
 
