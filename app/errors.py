@@ -20,7 +20,8 @@
     │   ├── ConnectError            nothing listens at the URL
     │   ├── TimeoutError            connect / read / overall timeout
     │   └── StreamError             a stream that broke or spoke garbage
-    └── ChainError                  a chain step failed
+    ├── ChainError                  a chain step failed
+    └── BudgetError                 a request would cost more than a budget or --max-cost allows
 
 The edge (app/cli, app/ui) turns an OrchError into one or two lines on stderr and
 `exit_code`. Messages never contain secrets.
@@ -154,3 +155,8 @@ class VaultExistsError(VaultError):
 
 class VaultWriteError(VaultError, OSError):
     """The vault's folder cannot be written (read-only, full). Also an OSError, for callers that catch those."""
+
+
+class BudgetError(OrchError):
+    """A request not sent: its estimate would pass `budget.answer_usd`, `--max-cost` or what is left of
+    `budget.session_usd`. Nothing was spent; the REPL goes on, a one-shot exits 1."""

@@ -219,6 +219,7 @@ class AnswerRecord:
         error: for the user, when the answer failed.
         parts: the answer in order — thinking, text, and any tool calls and results between
             rounds; set by `runtime.answer()` (empty in a record made by hand: see `all_parts`).
+        requested_model: the model asked, when another (one of its `fallback:` models) answered.
     """
 
     model: str
@@ -234,6 +235,7 @@ class AnswerRecord:
     seconds: float | None = None
     error: str | None = None
     parts: tuple[Part, ...] = ()
+    requested_model: str | None = None
 
     @property
     def all_parts(self) -> tuple[Part, ...]:

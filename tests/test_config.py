@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from app import config as config_module
 from app.config import ModelOptions, check, discover, load
 from app.errors import ConfigError, UsageError
+from app.runtime import cost
 
 GOOD_CONFIG = """\
 default_model: fast
@@ -85,7 +86,7 @@ def test_a_good_configuration_loads(files):
     assert sources.config == path and sources.models == path.parent / "models.yaml"
     assert cfg.find_model("quick").name == "fast"
     assert cfg.find_model("gpt").options.temperature == 0.2
-    assert cfg.find_model("gpt").pricing.cost(1_000_000, 100_000) == pytest.approx(2.25)
+    assert cost(cfg.find_model("gpt").pricing, 1_000_000, 100_000) == pytest.approx(2.25)
 
 
 def test_unknown_model_suggests_the_nearest(files):

@@ -53,6 +53,8 @@ PROMPT_OPTIONS = (
            help="let the model call this MCP server's tools (or this one tool); repeatable"),
     Option("-y", "--yes", dest="approve_all", action="store_true",
            help="run every tool call without asking (with no terminal, calls are refused without it)"),
+    Option("--max-cost", type=float, metavar="USD",
+           help="refuse an answer whose estimate costs more, stop one that passes it"),
     Option("--sanitize", action="store_true",
            help="to a pipe too, show control characters in the answer instead of passing them on"),
 )

@@ -93,6 +93,7 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
         role=args.role,
         schema=args.schema,
         prompt=prompt,
+        max_cost=args.max_cost,
     )
 
 

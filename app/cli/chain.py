@@ -3,7 +3,7 @@
 The final output goes to stdout (markdown on a terminal, the text as it is
 to a pipe); step progress goes to stderr, as live lines on a terminal and as
 plain `[step] done 1.2s` lines otherwise. Exit codes: 0 ok, 1 a step failed
-(the error names it), 2 unknown chain, bad variables or a chain with
+(the error names it) or the run reached --max-cost, 2 unknown chain, bad variables or a chain with
 problems, 130 interrupted.
 """
 
@@ -80,13 +80,15 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
     if args.dry_run:
         from app.chains import describe_dry_run, dry_run
 
-        steps = dry_run(plan, text, variables, default_model.name, config.system_prompt)
+        models = {m.name: m for m in config.models}
+        steps = dry_run(plan, text, variables, default_model.name, config.system_prompt, models)
         sys.stdout.write(describe_dry_run(plan, steps) + "\n")
         return EXIT_OK
 
     import asyncio
 
     runtime = wiring.runtime()
+    runtime.budget.max_total_usd = args.max_cost  # the run's whole spend: each step is checked against what is left
     runtime.prepare(plan.models(default_model))  # every key (and the vault password) before progress is drawn
     no_color = wiring.invocation.no_color
     try:
@@ -145,7 +147,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="chain name from config.yaml")
     parser.add_argument("input", nargs="?", help="chain input (default: stdin)")
     parser.add_argument("vars", nargs="*", metavar="KEY=VALUE", help="template variables")
-    parser.add_argument("--dry-run", action="store_true", help="show rendered prompts and order; call no model")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="show rendered prompts, order and estimated tokens and cost; call no model")
+    parser.add_argument("--max-cost", type=float, metavar="USD",
+                        help="stop the run once it would cost more (a step over it is not sent)")
 
 
 COMMAND = Subcommand("chain", "run a chain one-shot: orch chain NAME [INPUT] [KEY=VALUE]... [--dry-run]",

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from app.cli import _startup
-from app.errors import EXIT_OK, ProviderError, UsageError
+from app.errors import EXIT_FAILURE, EXIT_OK, ProviderError, UsageError
 
 if TYPE_CHECKING:
     from app.chat import Chat
@@ -71,25 +71,38 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
         if last is not None and last.role == "assistant" and last.status == "error":  # its partial answer
             exc.hint = f"{exc.hint} {PARTIAL_KEPT}" if exc.hint else PARTIAL_KEPT
         raise
+    finally:
+        for notice in chat.runtime.budget.take_notices():
+            print(f"orch: {notice}", file=sys.stderr)
     last = chat.messages[-1] if chat.messages else None
     if last is not None and last.record is not None:
         note = cut_short_note(last.record)
         if note:
             print(f"orch: {note}", file=sys.stderr)
+        if last.record.finish_reason == BUDGET_STOP:
+            return EXIT_FAILURE
     return EXIT_OK
 
 
 def _chat(wiring: Wiring, *, interactive: bool = False) -> tuple[Chat, str | None]:
-    """The invocation's conversation, in the role `-r` names (with the role's model unless `-m` gave one)."""
+    """The invocation's conversation, in the role `-r` names (with the role's model unless `-m` gave one),
+    each answer within `--max-cost`."""
     chat, resumed = wiring.chat(interactive=interactive)
     invocation = wiring.invocation
     if invocation.role:
         chat.use_role(invocation.role, switch_model=invocation.model is None)
+    chat.runtime.budget.max_answer_usd = invocation.max_cost
     return chat, resumed
 
 
+BUDGET_STOP = "budget"
+"""The finish reason of an answer the budget stopped (the runtime's word)."""
+
+
 def cut_short_note(record: AnswerRecord) -> str | None:
-    """The line that says an answer was cut short by the provider, or None when it was not."""
+    """The line that says an answer was cut short (by the provider or the budget), or None when it was not."""
+    if record.finish_reason == BUDGET_STOP and record.error:
+        return f"{record.error}; the partial answer above was kept"
     reason = f" ({record.finish_reason})" if record.finish_reason else ""
     if record.status == "truncated":
         return f"the answer was cut short by the provider{reason}"

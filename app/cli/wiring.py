@@ -47,6 +47,7 @@ class Invocation:
         prompt: the one-shot prompt (stdin appended); empty for the REPL.
         tools: `-T SERVER[.TOOL]`: tools turned on besides `tools.enabled`.
         approve_all: `-y`: every tool call runs without asking.
+        max_cost: `--max-cost USD`: the most one answer may cost.
     """
 
     config_path: str | None = None
@@ -64,6 +65,7 @@ class Invocation:
     prompt: str = ""
     tools: tuple[str, ...] = ()
     approve_all: bool = False
+    max_cost: float | None = None
 
     @property
     def resuming(self) -> bool:

@@ -30,11 +30,14 @@ class ModelUsage(Totals):
 
     uncounted: int = 0  # answers whose tokens the provider did not report
     unpriced: int = 0  # answers whose cost is unknown
+    stood_in_for: set[str] = field(default_factory=set)  # the models asked, when this one answered as a fallback
 
     def add(self, record: AnswerRecord) -> None:
         super().add(record)
         self.uncounted += not record.counted
         self.unpriced += record.cost is None
+        if record.requested_model is not None:
+            self.stood_in_for.add(record.requested_model)
 
     @property
     def tokens(self) -> str:
@@ -101,10 +104,18 @@ async def usage(ctx: CommandContext, argument: str) -> Result:
         return [name, str(used.answers), format_tokens(used.input_tokens, used.answers, used.uncounted),
                 format_tokens(used.output_tokens, used.answers, used.uncounted), used.priced_cost]  # fmt: skip
 
-    rows = [row(name, used) for name, used in tracked.per_model.items()]
+    rows = [row(_answered_by(name, used), used) for name, used in tracked.per_model.items()]
     rows.append(row("session total", tracked))
-    return Table(["model", "answers", "input tokens", "output tokens", "cost"], rows,
-                 note="every answer counts: /compare panes, chain steps, interrupted answers")  # fmt: skip
+    note = "every answer counts: /compare panes, chain steps, interrupted answers, under the model that answered"
+    budget = ctx.chat.runtime.budget
+    if budget.left is not None:
+        note += f"; {format_cost(budget.left, 1, 0)} left of the budget (/budget)"
+    return Table(["model", "answers", "input tokens", "output tokens", "cost"], rows, note=note)
+
+
+def _answered_by(name: str, used: ModelUsage) -> str:
+    """`gpt-5`, or `gpt-5 (fallback for sonnet)` when it answered for another model."""
+    return f"{name} (fallback for {', '.join(sorted(used.stood_in_for))})" if used.stood_in_for else name
 
 
 def register(registry: Registry) -> None:

@@ -85,6 +85,7 @@ def check(config_path: Path) -> CheckResult:
         default_model = raw.get("default_model", Config.model_fields["default_model"].default)
     if entries is not None:
         _check_models(provider_names, entries, models_report)
+        _check_fallbacks(entries, labels, models_report, _provider_kinds(config, raw))
         if isinstance(default_model, str) and default_model not in labels:
             near = difflib.get_close_matches(default_model, sorted(labels), n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
@@ -223,6 +224,39 @@ def _check_models(provider_names: list[str] | None, entries: list[tuple[int, Mod
                 rep.add(loc, f"'{clip(label)}' is already used by the model at line {seen[label]}")
             else:
                 seen[label] = line_for(("models", i), rep.lines)
+
+
+def _provider_kinds(config: Config | None, raw: Any) -> dict[str, str]:
+    """Each provider's `kind`, from the config or (when it did not load) its raw data."""
+    if config is not None:
+        return {name: provider.kind for name, provider in config.providers.items()}
+    providers = raw.get("providers") if isinstance(raw, dict) else None
+    if not isinstance(providers, dict):
+        return {}
+    return {str(n): str(p.get("kind")) for n, p in providers.items() if isinstance(p, dict)}
+
+
+def _check_fallbacks(entries: list[tuple[int, ModelConfig]], labels: set[str], rep: FileReport,
+                     kinds: Mapping[str, str]) -> None:  # fmt: skip
+    """Fallback names must be known models other than the model itself; `cache: auto` is for Anthropic only.
+
+    `cache: auto` elsewhere is an error rather than a warning: OpenAI and Gemini cache on their own
+    and take no marks, so the setting would promise what cannot happen.
+    """
+    for i, model in entries:
+        own = {model.name, *model.aliases}
+        for j, name in enumerate(model.fallback):
+            loc = ("models", i, "fallback", j)
+            if name in own:
+                rep.add(loc, f"model '{clip(model.name)}' cannot fall back to itself")
+            elif name not in labels:
+                near = difflib.get_close_matches(name, sorted(labels), n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                rep.add(loc, f"model '{clip(model.name)}' falls back to unknown model '{clip(name)}'{hint}")
+        kind = kinds.get(model.provider)
+        if model.cache == "auto" and kind is not None and kind != "anthropic":
+            rep.add(("models", i, "cache"), f"model '{clip(model.name)}': cache: auto is for anthropic models "
+                    f"({kind} caches by itself; remove the line)")
 
 
 def load(explicit: str | None = None, env: Mapping[str, str] = os.environ) -> tuple[Config, Sources]:

@@ -112,9 +112,6 @@ class Pricing(_Strict):
     cache_read: float | None = Field(default=None, ge=0)
     cache_write: float | None = Field(default=None, ge=0)
 
-    def cost(self, input_tokens: int | None, output_tokens: int | None) -> float:
-        return ((input_tokens or 0) * self.input + (output_tokens or 0) * self.output) / 1_000_000
-
 
 class ModelConfig(_Strict):
     name: str

@@ -24,13 +24,15 @@ from app.keys import KeyRing
 from app.providers import create_provider
 from app.providers.base import ChatRequest, Provider
 from app.runtime._tools import Approver, ToolRoundsExceeded
+from app.runtime._budget import Budget, usd
+from app.runtime._pricing import Estimate, cost, estimate
 from app.runtime._turn import Tools, Turn
 from app.types import Message, ToolSpec
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Approver", "Runtime", "ToolRoundsExceeded", "Tools", "Turn"]
+__all__ = ["Approver", "Budget", "Estimate", "Runtime", "ToolRoundsExceeded", "Tools", "Turn", "cost", "estimate", "usd"]
 
 
 class Runtime:
@@ -40,6 +42,8 @@ class Runtime:
         self._client: httpx.AsyncClient | None = None
         self._providers: dict[str, Provider] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self.budget = Budget.of(config.budget)
+        """The session's spend and its limits: every answer is checked against it and added to it."""
 
     def model(self, name: str) -> ModelConfig:
         return self.config.find_model(name)
@@ -109,7 +113,8 @@ class Runtime:
             merged = model.options.merged(options or {})
         except Exception as exc:  # pydantic.ValidationError, kept out of the import path
             raise UsageError(f"invalid option for {model.name}: {_first_error(exc)}") from None
-        return ChatRequest(model.id, tuple(messages), system, merged.to_request(), tools=tools, schema=schema)
+        return ChatRequest(model.id, tuple(messages), system, merged.to_request(), tools=tools, schema=schema,
+                           cache=model.cache == "auto")
 
     def answer(
         self,
@@ -134,6 +139,11 @@ class Runtime:
             schema: a JSON Schema: the answer is asked for as JSON following it, and a complete
                 answer is checked when it ends; a mismatch raises `SchemaMismatch` naming the field
                 (from the iteration), and the record keeps the text with status `error`.
+
+        When `model` is overloaded or unreachable before its answer begins, its `fallback:` models
+        answer in turn (a `Fallback` event says so; see `app.runtime._fallback`). A round is refused
+        (`BudgetError`) when its estimate passes the budget, and the answer stops when its running
+        cost does (see `app.runtime._budget`).
         """
         return Turn(self, model, messages, system, options or {}, tools, approver, schema=schema)
 

@@ -81,9 +81,16 @@ class Transcript:
     def finish_reason(self) -> str | None:
         return next((a.finish_reason for a in reversed(self._all()) if a.finish_reason is not None), None)
 
-    def tokens(self, name: str) -> int | None:
-        """`input_tokens`, `output_tokens`, `cached_tokens` or `cache_write_tokens`, summed; None when never said."""
-        counts = [getattr(a, name) for a in self._all() if getattr(a, name) is not None]
+    @property
+    def current(self) -> Answer:
+        """The round being streamed, collected so far."""
+        return self._round
+
+    def tokens(self, name: str, *, ended: bool = False) -> int | None:
+        """`input_tokens`, `output_tokens`, `cached_tokens` or `cache_write_tokens`, summed over the rounds
+        (only those that `ended`, if asked); None when never said."""
+        rounds = self._rounds if ended else self._all()
+        counts = [getattr(a, name) for a in rounds if getattr(a, name) is not None]
         return sum(counts) if counts else None
 
     def _all(self) -> list[Answer]:

@@ -1,18 +1,27 @@
-"""One answer being taken: the events of its stream, and its record however it ended."""
+"""One answer being taken: the events of its rounds, and its record however it ended.
+
+    round 1: with_fallback(model, its fallbacks) ─▶ text · ToolCall… ─▶ run the calls ─▶ ToolResult…
+    round 2: the answering model again, with the calls and results ─▶ …  until it answers without calls
+
+The budget is checked before each round is sent and while it streams; the
+record sums the rounds' tokens, and its cost is computed here only.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from app.errors import OrchError
-from app.providers.base import ChatRequest, Provider, close_stream
+from app.providers.base import close_stream
+from app.runtime._fallback import chain_of, with_fallback
+from app.runtime._pricing import cost, estimate, estimate_tokens
 from app.runtime._tools import Approver, ToolRoundsExceeded, not_run, run_calls
 from app.runtime._transcript import Transcript
-from app.types import AnswerRecord, Event, Finish, Message, Status, ToolCall, status_of
+from app.types import (AnswerRecord, Event, Fallback, Finish, Message, Status, TextDelta, ThinkingDelta, ToolCall,
+                       ToolSpec, status_of)  # fmt: skip
 
 if TYPE_CHECKING:
     from app.config import ModelConfig
@@ -33,26 +42,34 @@ class Turn:
     every failure — a missing key, a refused connection, a stream cut short —
     ends the same way: raised to the caller, and kept in `record`.
     Leaving the block early (a `break`, Ctrl-C) marks the answer interrupted.
+    `model` is the model answering (a fallback, once one took over); an answer
+    whose running cost passes the budget stops (status `truncated`, finish
+    reason `budget`, the note in `error`).
     """
 
     def __init__(
         self, runtime: Runtime, model: ModelConfig, messages: Sequence[Message], system: str | None,
-        options: Mapping[str, Any], tools: Tools | None = None, approver: Approver | None = None, schema: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any], tools: Tools | None = None, approver: Approver | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> None:  # fmt: skip
         self.model = model
+        self.requested = model
         self._runtime = runtime
         self._messages = messages
         self._system = system
         self._options = options
         self._tools = tools
         self._approver = approver
-        self._transcript = Transcript()
         self._schema = schema
+        self._transcript = Transcript()
         self._started = time.monotonic()
         self._ended = False
         self._failure: BaseException | None = None
         self._events_iter: AsyncGenerator[Event, None] | None = None
         self._record: AnswerRecord | None = None
+        self._estimated_input: int | None = None
+        self._chars = 0  # of this round's text and reasoning: its output's estimate until the provider counts it
+        self._stopped: str | None = None
 
     @property
     def record(self) -> AnswerRecord:
@@ -69,7 +86,9 @@ class Turn:
         if self._events_iter is not None:
             await self._events_iter.aclose()  # a block left early closes the stream now, not at collection
         failure = self._failure or exc
-        if failure is None:
+        if failure is None and self._stopped:
+            self._record = self._make_record("truncated", self._stopped)
+        elif failure is None:
             ended = status_of(self._transcript.finish_reason) if self._ended else "interrupted"
             self._record = self._make_record(ended)
         elif isinstance(failure, OrchError):
@@ -78,6 +97,7 @@ class Turn:
             self._record = self._make_record("error", f"{type(failure).__name__}: {failure}")
         else:  # CancelledError, KeyboardInterrupt: the user cut it short
             self._record = self._make_record("interrupted")
+        self._runtime.budget.add(self._record)
 
     def __aiter__(self) -> AsyncIterator[Event]:
         if self._events_iter is None:
@@ -86,21 +106,21 @@ class Turn:
 
     async def _events(self) -> AsyncIterator[Event]:
         try:
-            runtime = self._runtime
             offer = await self._tools.offer() if self._tools is not None else None
-            request = runtime.request(self.model, self._messages, self._system, self._options,
-                                      tools=offer.specs if offer else (), schema=self._schema)  # fmt: skip
-            provider = runtime.provider(self.model)
+            specs = offer.specs if offer else ()
+            messages = tuple(self._messages)
             rounds = 0
             while True:
                 calls: list[ToolCall] = []
-                async with contextlib.aclosing(self._round(provider, request)) as events:
+                async with contextlib.aclosing(self._round(messages, specs, first=rounds == 0)) as events:
                     async for event in events:
                         if isinstance(event, ToolCall):
                             calls.append(event)
                         elif isinstance(event, Finish):  # a caller may stop reading here: the answer is whole
                             self._ended = not calls or offer is None
                         yield event
+                if self._stopped:
+                    return
                 if not calls or offer is None:
                     self._ended = True
                     self._check_schema()
@@ -117,23 +137,80 @@ class Turn:
                         yield result
                 self._transcript.order_results(call.call_id for call in calls)
                 said = Message("assistant", self._transcript.text, self._transcript.parts)
-                request = dataclasses.replace(request, messages=(*self._messages, said))
+                messages = (*self._messages, said)
         except BaseException as exc:
             # GeneratorExit is the caller leaving early: interrupted, not failed.
             if not isinstance(exc, GeneratorExit):
                 self._failure = exc
             raise
 
-    async def _round(self, provider: Provider, request: ChatRequest) -> AsyncIterator[Event]:
-        """One request's stream, folded into the transcript as it passes."""
-        stream = provider.stream(request)
+    async def _round(self, messages: tuple[Message, ...], specs: tuple[ToolSpec, ...], *, first: bool,
+                     ) -> AsyncIterator[Event]:  # fmt: skip
+        """One request's events, folded into the transcript as they pass; the first may fall back."""
+        def attempt(model: ModelConfig) -> AsyncIterator[Event]:
+            return self._attempt(model, messages, specs)
+
+        if first:
+            stream = with_fallback(chain_of(self.model, self._runtime.model), attempt)
+        else:
+            stream = attempt(self.model)
+        self._chars = 0
         try:
             async for event in stream:
-                self._transcript.add(event)
+                if isinstance(event, Fallback):
+                    self._fall_back(event)
+                else:
+                    self._transcript.add(event)
+                    if isinstance(event, TextDelta | ThinkingDelta):
+                        self._chars += len(event.text)
                 yield event
+                if self._over_budget():
+                    return
         finally:
             self._transcript.end_round()
             await close_stream(stream)
+
+    async def _attempt(self, model: ModelConfig, messages: tuple[Message, ...], specs: tuple[ToolSpec, ...],
+                       ) -> AsyncIterator[Event]:  # fmt: skip
+        """`model`'s stream, once its request is built and its estimate is within the budget."""
+        runtime = self._runtime
+        request = runtime.request(model, messages, self._system, self._options, tools=specs, schema=self._schema)
+        guess = estimate(model, request.messages, request.system, request.options)
+        spent = self._spent(model)
+        runtime.budget.check(model, None if guess.cost is None else guess.cost + (spent or 0.0))
+        self._estimated_input = guess.input_tokens
+        stream = runtime.provider(model).stream(request)
+        try:
+            async for event in stream:
+                yield event
+        finally:
+            await close_stream(stream)
+
+    def _fall_back(self, event: Fallback) -> None:
+        """The next model answers: what the failed one said (its usage, if any) is not this answer's."""
+        self.model = self._runtime.model(event.to_model)
+        self._transcript = Transcript()
+        self._chars = 0
+
+    def _spent(self, model: ModelConfig) -> float | None:
+        """What the rounds that ended cost (tokens as counted)."""
+        said = self._transcript
+        return cost(model.pricing, said.tokens("input_tokens", ended=True), said.tokens("output_tokens", ended=True),
+                    said.tokens("cached_tokens", ended=True), said.tokens("cache_write_tokens", ended=True))  # fmt: skip
+
+    def _over_budget(self) -> bool:
+        """Whether the answer's running cost passed the budget (then it stops, keeping what arrived)."""
+        budget = self._runtime.budget
+        if not budget.limited or self.model.pricing is None:
+            return False
+        current = self._transcript.current
+        output = current.output_tokens if current.output_tokens is not None else estimate_tokens(self._chars)
+        input_tokens = current.input_tokens if current.input_tokens is not None else self._estimated_input
+        running = cost(self.model.pricing, input_tokens, output, current.cached_tokens, current.cache_write_tokens)
+        self._stopped = budget.passed((running or 0.0) + (self._spent(self.model) or 0.0))
+        if self._stopped:
+            current.finish_reason = "budget"
+        return self._stopped is not None
 
     def _check_schema(self) -> None:
         """A complete structured answer must follow its schema (`SchemaMismatch` names the field)."""
@@ -145,8 +222,7 @@ class Turn:
     def _make_record(self, status: Status, error: str | None = None) -> AnswerRecord:
         said, model = self._transcript, self.model
         input_tokens, output_tokens = said.tokens("input_tokens"), said.tokens("output_tokens")
-        counted = input_tokens is not None or output_tokens is not None
-        cost = model.pricing.cost(input_tokens, output_tokens) if model.pricing and counted else None
+        cached, written = said.tokens("cached_tokens"), said.tokens("cache_write_tokens")
         return AnswerRecord(
             model=model.name,
             text=said.text,
@@ -154,11 +230,12 @@ class Turn:
             status=status,
             finish_reason=said.finish_reason,
             input_tokens=input_tokens,
-            cached_tokens=said.tokens("cached_tokens"),
-            cache_write_tokens=said.tokens("cache_write_tokens"),
+            cached_tokens=cached,
+            cache_write_tokens=written,
             output_tokens=output_tokens,
-            cost=cost,
+            cost=cost(model.pricing, input_tokens, output_tokens, cached, written),
             seconds=time.monotonic() - self._started,
             error=error,
             parts=said.parts,
+            requested_model=self.requested.name if self.requested.name != model.name else None,
         )

@@ -13,7 +13,8 @@ _ENDINGS = {"truncated": "truncated", "refused": "refused", "interrupted": "inte
 
 @dataclass(frozen=True, slots=True)
 class Footer:
-    """The line under an answer: `sonnet · 12→340 tokens (8 cached) · $0.0051 · 2.3s`.
+    """The line under an answer: `sonnet · 12→340 tokens (8 cached) · $0.0051 · 2.3s`;
+    `gpt-5 (fallback from sonnet) · …` when a fallback model answered.
 
     Parts that are None are left out, but for the token counts of a footer
     made from a record (`counts_known=False`): a provider that did not say
@@ -42,7 +43,7 @@ class Footer:
     def of(cls, record: AnswerRecord) -> Footer:
         """The footer of an answer, as its record says it went."""
         return cls(
-            record.model,
+            record.model if record.requested_model is None else f"{record.model} (fallback from {record.requested_model})",
             record.input_tokens,
             record.output_tokens,
             record.cost,

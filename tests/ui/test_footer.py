@@ -38,3 +38,13 @@ def test_a_cut_answer_says_how_it_ended(status: str, reason: str | None, ending:
 def test_a_whole_answer_says_nothing_of_its_ending() -> None:
     record = AnswerRecord("m", "x", finish_reason="stop", input_tokens=3, output_tokens=8)
     assert str(Footer.of(record)) == "m · 3→8 tokens"
+
+
+def test_a_fallback_is_named_with_the_model_asked() -> None:
+    record = AnswerRecord("gpt-5", "x", input_tokens=3, output_tokens=4, requested_model="sonnet")
+    assert str(Footer.of(record)) == "gpt-5 (fallback from sonnet) · 3→4 tokens"
+
+
+def test_an_answer_stopped_by_the_budget_says_so() -> None:
+    record = AnswerRecord("sonnet", "x", status="truncated", finish_reason="budget", input_tokens=3, output_tokens=4)
+    assert str(Footer.of(record)).startswith("sonnet · truncated (budget) · ")
