@@ -12,7 +12,7 @@ from app.chat._saving import not_saved_from_now_on, write_message
 from app.config import ModelConfig
 from app.errors import UsageError
 from app.runtime import Runtime, Turn
-from app.types import AnswerRecord, Message
+from app.types import AnswerRecord, Message, Part
 
 if TYPE_CHECKING:
     from app.chains import ChainEvent, ChainRun
@@ -42,6 +42,8 @@ class Chat:
     totals: Totals = field(default_factory=Totals)
     # The answers of the last /compare, kept for /pick.
     last_compare: CompareRecord | None = None
+    # What `/file`, `/paste` or `-a` attached: sent with the next user message.
+    attachments: list[Part] = field(default_factory=list)
     # The settings last written to the store, so that unchanged ones are not written again.
     _saved_settings: tuple | None = field(default=None, repr=False)
     # Why the store was given up mid-session (see `history_lost`), and whether the user was told.
@@ -93,7 +95,21 @@ class Chat:
 
     def wire_messages(self) -> list[Message]:
         """The conversation as sent to a model: without failed requests and answers with no text."""
-        return [Message(m.role, m.content) for m in self.messages if not m.failed and (m.content or m.role == "user")]
+        return [m.wire for m in self.messages if not m.failed and (m.content or m.role == "user")]
+
+    def attach(self, parts: Sequence[Part]) -> None:
+        """Add `parts` to what the next user message carries, unless the model could not take them.
+
+        Raises:
+            UsageError: an image to a model without vision, or past its context window.
+        """
+        self.check_sendable([*self.wire_messages(), ChatMessage.question("", [*self.attachments, *parts]).wire])
+        self.attachments += parts
+
+    def check_sendable(self, messages: Sequence[Message]) -> None:
+        from app.attachments import check_sendable
+
+        check_sendable(self.model, messages, self.system, self.runtime.config.models)
 
     # --- editing the conversation ------------------------------------------------
 
@@ -104,25 +120,11 @@ class Chat:
         self.title = None
 
     def load(self, conversation_id: int, leaf_id: int | None = None) -> None:
-        """Continue a stored conversation on its active branch (or the branch ending at `leaf_id`)."""
-        if self.store is None:
-            raise UsageError("conversations are not being saved in this session")
-        conversation = self.store.get_conversation(conversation_id)
-        if leaf_id is not None:
-            self.store.set_head(conversation_id, leaf_id)
-        branch = self.store.branch(conversation_id)
-        self.conversation_id = conversation.id
-        self.title = conversation.title
-        self.messages = [
-            ChatMessage(m.role, m.content, m.to_record() if m.role == "assistant" else None, id=m.id,
-                        failed=m.role == "user" and m.status == "error")  # fmt: skip
-            for m in branch
-            if m.role in ("user", "assistant")
-        ]
-        self.system, self.options = conversation.system, dict(conversation.options)
-        self._saved_settings = (conversation.model, self.system, dict(self.options))
-        if any(conversation.model in (m.name, *m.aliases) for m in self.runtime.config.models):
-            self.use_model(conversation.model)
+        """Continue a stored conversation on its active branch (or the branch ending at `leaf_id`);
+        its messages keep their parts, so attachments are sent again."""
+        from app.chat._resume import load
+
+        load(self, conversation_id, leaf_id)
 
     def edit(self, index: int, text: str) -> ChatMessage:
         """Replace message `index` (0-based) by `text` on a new branch; the old branch stays stored.
@@ -158,7 +160,10 @@ class Chat:
     # --- answering -----------------------------------------------------------------
 
     def add_user_message(self, text: str) -> ChatMessage:
-        message = ChatMessage("user", text)
+        """Add the user's `text`, with what was attached for it (checked again: the model may have changed)."""
+        message = ChatMessage.question(text, self.attachments)
+        self.check_sendable([*self.wire_messages(), message.wire])
+        self.attachments = []
         self.messages.append(message)
         self._persist(message)
         return message
