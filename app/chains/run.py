@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.chains import templates
@@ -29,9 +30,10 @@ from app.chains.events import (
     StepText,
 )
 from app.chains.plan import ChainPlan, StepPlan
+from app.attachments import check_sendable
 from app.config import ModelConfig
 from app.errors import ChainError, OrchError
-from app.types import AnswerRecord, Message, TextDelta
+from app.types import AnswerRecord, Message, Part, TextDelta
 
 if TYPE_CHECKING:
     from app.runtime import Runtime, Turn
@@ -69,8 +71,9 @@ class _Execution:
     """The state of one run: who is done, what each step said."""
 
     def __init__(self, runtime: Runtime, plan: ChainPlan, run: ChainRun, default_model: ModelConfig,
-                 default_system: str | None, listener: Listener | None) -> None:  # fmt: skip
+                 default_system: str | None, listener: Listener | None, base_dir: Path) -> None:  # fmt: skip
         self.runtime = runtime
+        self.base_dir = base_dir
         self.plan = plan
         self.run = run
         self.default_model = default_model
@@ -86,6 +89,17 @@ class _Execution:
         self.run.results[event.result.step] = event.result
         self.emit(event)
 
+    async def question(self, step: StepPlan, prompt: str) -> Message:
+        """The step's prompt, after what its `attach:` names (paths relative to the config file's folder)."""
+        declared = self.runtime.config.chains.get(self.plan.name)
+        specs = declared.steps[step.index].attach if declared is not None and step.index < len(declared.steps) else []
+        if not specs:
+            return Message("user", prompt)
+        from app.attachments import collect
+
+        attached = await collect(specs, base_dir=self.base_dir, fetch=self.runtime.client())
+        return Message("user", prompt, (*attached, Part("text", prompt)))
+
     async def step(self, step: StepPlan) -> None:
         model = step.model or self.default_model
         turn: Turn | None = None
@@ -99,8 +113,10 @@ class _Execution:
             context = step_context(step, self.run.input, self.run.variables, self.run.outputs)
             prompt = await templates.render_async(step.prompt, context)
             system = await templates.render_async(step.system, context) if step.system else self.default_system
+            messages = [await self.question(step, prompt)]
+            check_sendable(model, messages, system, self.runtime.config.models)
             self.emit(StepStarted(step.id, model.name))
-            turn = self.runtime.answer(model, [Message("user", prompt)], system=system, options=step.options)
+            turn = self.runtime.answer(model, messages, system=system, options=step.options)
             async with turn:
                 async for event in turn:
                     if isinstance(event, TextDelta) and event.text:
@@ -130,6 +146,7 @@ async def run_chain(
     listener: Listener | None = None,
     default_model: ModelConfig | None = None,
     default_system: str | None = None,
+    base_dir: Path | None = None,
 ) -> ChainRun:
     """Run `plan` on `input`.
 
@@ -138,6 +155,8 @@ async def run_chain(
         listener: told every `ChainEvent`, synchronously, in the order they happen.
         default_model: for steps that name no model (default: config's `default_model`).
         default_system: the system prompt of steps that give none.
+        base_dir: what a step's `attach:` paths are relative to: the config file's folder
+            (default: the working folder).
 
     Raises:
         UsageError: bad variables (before any step runs).
@@ -147,7 +166,7 @@ async def run_chain(
     bound = plan.bind(variables or {})
     model = default_model or runtime.model(runtime.config.default_model)
     run = ChainRun(plan.name, input, bound)
-    execution = _Execution(runtime, plan, run, model, default_system, listener)
+    execution = _Execution(runtime, plan, run, model, default_system, listener, base_dir or Path.cwd())
     started = time.monotonic()
     try:
         # Built now, each adapter's first-use imports and HTTP client do not hold up the steps that

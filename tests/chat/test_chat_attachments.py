@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,27 +10,13 @@ from app import config as config_module
 from app.chat import Chat
 from app.errors import UsageError
 from app.keys import KeyRing
-from app.providers.base import ChatRequest, Event
-from app.providers.echo import EchoProvider
 from app.runtime import Runtime
 from app.store import Store
-from app.types import Message, Part
-from tests.support.attachment_files import PNG
+from app.types import Part
+from tests.support.attachment_files import PNG, Recording
 
 NOTES = Part("file", "the notes say 42", name="notes.md", media_type="text/markdown")
 IMAGE = Part("image", name="cat.png", media_type="image/png", data=PNG)
-
-
-class Recording:
-    """The echo provider, keeping every request's messages."""
-
-    def __init__(self) -> None:
-        self.sent: list[list[Message]] = []
-        self._echo = EchoProvider()
-
-    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
-        self.sent.append(list(request.messages))
-        return self._echo.stream(request)
 
 
 def make_chat(tmp_path: Path, store: Store | None) -> tuple[Chat, Recording]:

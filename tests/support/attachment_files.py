@@ -1,9 +1,15 @@
-"""Files the attachment tests make: a PDF of numbered pages, and the smallest real images."""
+"""What the attachment tests share: a PDF made with pypdf, the smallest real images, and a provider
+that records the messages it is given."""
 
 from __future__ import annotations
 
 import base64
 import io
+from collections.abc import AsyncIterator
+
+from app.providers.base import ChatRequest, Event
+from app.providers.echo import EchoProvider
+from app.types import Message
 
 # A 1x1 PNG and the first bytes of the other formats orch knows by their magic bytes.
 PNG = base64.b64decode(
@@ -36,3 +42,15 @@ def make_pdf(pages: list[str]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+class Recording:
+    """The echo provider, keeping every request's messages."""
+
+    def __init__(self) -> None:
+        self.sent: list[list[Message]] = []
+        self._echo = EchoProvider()
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
+        self.sent.append(list(request.messages))
+        return self._echo.stream(request)
