@@ -45,12 +45,12 @@ class Budget:
         if self.files > self.limits.max_files:
             raise UsageError(
                 f"more than {self.limits.max_files} files to attach (at {name}): nothing attached",
-                "Attach less, or raise the limit with --max-files N.",
+                "Attach less, or raise the limit: --max-files N (one-shot), max_files=N (/file).",
             )
         if self.bytes > self.limits.max_bytes:
             raise UsageError(
                 f"more than {human_size(self.limits.max_bytes)} to attach (at {name}): nothing attached",
-                "Attach less, or raise the limit with --max-mb N.",
+                "Attach less, or raise the limit: --max-mb N (one-shot), max_mb=N (/file).",
             )
 
 

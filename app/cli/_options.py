@@ -46,6 +46,10 @@ PROMPT_OPTIONS = (
            help="continue the latest conversation (the REPL, or one more turn with a PROMPT)"),
     Option("--resume", metavar="ID", help="continue conversation ID (the REPL, or one more turn with a PROMPT)"),
     Option("--no-save", action="store_true", help="keep this conversation out of the history"),
+    Option("-a", "--attach", action="append", default=[], metavar="PATH|GLOB|DIR|URL",
+           help="attach a file, the files a glob matches, a folder's text files, or a web page (repeatable)"),
+    Option("--max-files", type=int, metavar="N", help="attach at most N files (default 200)"),
+    Option("--max-mb", type=float, metavar="N", help="attach at most N MB (default 4)"),
     Option("--sanitize", action="store_true",
            help="to a pipe too, show control characters in the answer instead of passing them on"),
 )

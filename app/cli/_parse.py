@@ -89,6 +89,9 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
         no_save=bool(args.no_save),
         sanitize=bool(args.sanitize),
         prompt=prompt,
+        attach=tuple(getattr(args, "attach", None) or ()),
+        max_files=getattr(args, "max_files", None),
+        max_mb=getattr(args, "max_mb", None),
     )
 
 

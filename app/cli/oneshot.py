@@ -23,8 +23,8 @@ from app.errors import EXIT_OK, ProviderError, UsageError
 
 if TYPE_CHECKING:
     from app.chat import Chat
-    from app.cli.wiring import Wiring
-    from app.types import AnswerRecord
+    from app.cli.wiring import Invocation, Wiring
+    from app.types import AnswerRecord, Part
 
 View = Callable[["Chat"], Awaitable[None]]
 
@@ -49,8 +49,11 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
     """
     from app.ui.oneshot_view import show_on_terminal, write_plain
 
+    invocation = wiring.invocation
     chat, _ = wiring.chat()
     chat.runtime.prepare([chat.model])  # the key (and the vault password) before the question is stored
+    if invocation.attach:
+        chat.attach(asyncio.run(_collect(chat, invocation)))
     chat.add_user_message(prompt)
     view: View = show_on_terminal
     if not sys.stdout.isatty():
@@ -79,6 +82,22 @@ def cut_short_note(record: AnswerRecord) -> str | None:
     if record.status == "refused":
         return f"the provider refused the answer{reason}"
     return None
+
+
+async def _collect(chat: Chat, invocation: Invocation) -> list[Part]:
+    from pathlib import Path
+
+    from app.attachments import Limits
+
+    defaults = Limits()
+    limits = Limits(defaults.max_files if invocation.max_files is None else invocation.max_files,
+                    defaults.max_bytes if invocation.max_mb is None else int(invocation.max_mb * 1024 * 1024))
+    try:
+        from app.attachments import collect
+
+        return await collect(invocation.attach, base_dir=Path.cwd(), fetch=chat.runtime.client(), limits=limits)
+    finally:
+        await chat.runtime.aclose()  # the client belongs to this loop; the answer's loop makes its own
 
 
 async def _answer(chat: Chat, view: View) -> None:

@@ -41,6 +41,7 @@ class Invocation:
         no_save: `--no-save`: the conversation is not stored.
         sanitize: `--sanitize`: a piped answer has its control characters made visible.
         prompt: the one-shot prompt (stdin appended); empty for the REPL.
+        attach: `-a` specs; max_files, max_mb: `--max-files`, `--max-mb` (None: the defaults).
     """
 
     config_path: str | None = None
@@ -54,6 +55,9 @@ class Invocation:
     no_save: bool = False
     sanitize: bool = False
     prompt: str = ""
+    attach: tuple[str, ...] = ()
+    max_files: int | None = None
+    max_mb: float | None = None
 
     @property
     def resuming(self) -> bool:

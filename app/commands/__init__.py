@@ -9,9 +9,9 @@ __all__ = ["Command", "CommandContext", "Registry", "build_registry"]
 
 def build_registry() -> Registry:
     """A registry holding every command family."""
-    from app.commands import chains, conversations, core, usage
+    from app.commands import attachments, chains, conversations, core, usage
 
     registry = Registry()
-    for family in (core, usage, conversations, chains):
+    for family in (core, usage, conversations, chains, attachments):
         family.register(registry)
     return registry
