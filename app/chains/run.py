@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.chains import templates
@@ -30,10 +31,11 @@ from app.chains.events import (
     StepText,
 )
 from app.chains.plan import ChainPlan, StepPlan
+from app.attachments import check_sendable
 from app.config import ModelConfig
 from app.errors import ChainError, OrchError
 from app.schema import check_answer
-from app.types import AnswerRecord, Message, TextDelta
+from app.types import AnswerRecord, Message, Part, TextDelta
 
 if TYPE_CHECKING:
     from app.runtime import Runtime, Turn
@@ -73,9 +75,10 @@ class _Execution:
     """The state of one run: who is done, what each step said."""
 
     def __init__(self, runtime: Runtime, plan: ChainPlan, run: ChainRun, default_model: ModelConfig,
-                 default_system: str | None, listener: Listener | None, tools: ToolSession | None = None,
-                 ) -> None:  # fmt: skip
+                 default_system: str | None, listener: Listener | None, base_dir: Path,
+                 tools: ToolSession | None = None) -> None:  # fmt: skip
         self.runtime = runtime
+        self.base_dir = base_dir
         self.plan = plan
         self.run = run
         self.default_model = default_model
@@ -99,6 +102,17 @@ class _Execution:
         names = next((s.tools for s in chain.steps if s.id == step.id), []) if chain is not None else []
         return self.tools.selection(names) if self.tools is not None and names else None
 
+    async def question(self, step: StepPlan, prompt: str) -> Message:
+        """The step's prompt, after what its `attach:` names (paths relative to the config file's folder)."""
+        declared = self.runtime.config.chains.get(self.plan.name)
+        specs = declared.steps[step.index].attach if declared is not None and step.index < len(declared.steps) else []
+        if not specs:
+            return Message("user", prompt)
+        from app.attachments import collect
+
+        attached = await collect(specs, base_dir=self.base_dir, fetch=self.runtime.client())
+        return Message("user", prompt, (*attached, Part("text", prompt)))
+
     async def step(self, step: StepPlan) -> None:
         model = step.model or self.default_model
         turn: Turn | None = None
@@ -112,8 +126,10 @@ class _Execution:
             context = step_context(step, self.run.input, self.run.variables, self.run.outputs | self.structured)
             prompt = await templates.render_async(step.prompt, context)
             system = await templates.render_async(step.system, context) if step.system else self.default_system
+            messages = [await self.question(step, prompt)]
+            check_sendable(model, messages, system, self.runtime.config.models)
             self.emit(StepStarted(step.id, model.name))
-            turn = self.runtime.answer(model, [Message("user", prompt)], system=system, options=step.options,
+            turn = self.runtime.answer(model, messages, system=system, options=step.options,
                                        tools=self.step_tools(step), schema=step.schema)  # fmt: skip
             async with turn:
                 async for event in turn:
@@ -147,6 +163,7 @@ async def run_chain(
     default_model: ModelConfig | None = None,
     default_system: str | None = None,
     tools: ToolSession | None = None,
+    base_dir: Path | None = None,
 ) -> ChainRun:
     """Run `plan` on `input`.
 
@@ -156,6 +173,8 @@ async def run_chain(
         default_model: for steps that name no model (default: config's `default_model`).
         default_system: the system prompt of steps that give none.
         tools: the session's tools, of which a step's `tools:` chooses.
+        base_dir: what a step's `attach:` paths are relative to: the config file's folder
+            (default: the working folder).
 
     Raises:
         UsageError: bad variables (before any step runs).
@@ -165,7 +184,7 @@ async def run_chain(
     bound = plan.bind(variables or {})
     model = default_model or runtime.model(runtime.config.default_model)
     run = ChainRun(plan.name, input, bound)
-    execution = _Execution(runtime, plan, run, model, default_system, listener, tools)
+    execution = _Execution(runtime, plan, run, model, default_system, listener, base_dir or Path.cwd(), tools)
     started = time.monotonic()
     try:
         # Built now, each adapter's first-use imports and HTTP client do not hold up the steps that

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 from app.chat import _loading, _roles
 from app.chat._messages import ChatMessage, Totals
 from app.chat._saving import not_saved_from_now_on, write_message
-from app.chat._wire import wire_messages
 from app.config import ModelConfig
 from app.errors import UsageError
 from app.runtime import Approver, Runtime, Turn
-from app.types import AnswerRecord, Message
+from app.types import AnswerRecord, Message, Part
 
 if TYPE_CHECKING:
     from app.chains import ChainEvent, ChainRun
@@ -52,6 +51,8 @@ class Chat:
     schema: Mapping[str, Any] | None = None  # a JSON Schema every answer must follow (`--schema`)
     # The answers of the last /compare, kept for /pick.
     last_compare: CompareRecord | None = None
+    # What `/file`, `/paste` or `-a` attached: sent with the next user message.
+    attachments: list[Part] = field(default_factory=list)
     # The settings last written to the store, so that unchanged ones are not written again.
     _saved_settings: tuple | None = field(default=None, repr=False)
     # Why the store was given up mid-session (see `history_lost`), and whether the user was told.
@@ -115,8 +116,23 @@ class Chat:
         return next((m for m in reversed(self.messages) if m.role == "assistant"), None)
 
     def wire_messages(self) -> list[Message]:
-        """The conversation as sent to a model (see `_wire.wire_messages`)."""
-        return wire_messages(self.messages)
+        """The conversation as sent to a model: without failed requests and answers that said nothing;
+        a message goes with its parts (attachments, an answer's tool calls and their results)."""
+        return [m.wire for m in self.messages if not m.failed and (m.content or m.role == "user" or m.parts)]
+
+    def attach(self, parts: Sequence[Part]) -> None:
+        """Add `parts` to what the next user message carries, unless the model could not take them.
+
+        Raises:
+            UsageError: an image to a model without vision, or past its context window.
+        """
+        self.check_sendable([*self.wire_messages(), ChatMessage.question("", [*self.attachments, *parts]).wire])
+        self.attachments += parts
+
+    def check_sendable(self, messages: Sequence[Message]) -> None:
+        from app.attachments import check_sendable
+
+        check_sendable(self.model, messages, self.system, self.runtime.config.models)
 
     # --- editing the conversation ------------------------------------------------
 
@@ -128,7 +144,8 @@ class Chat:
 
     def load(self, conversation_id: int, leaf_id: int | None = None) -> None:
         """Continue a stored conversation on its active branch (or the branch ending at `leaf_id`),
-        with the settings and role it was left with."""
+        with the settings and role it was left with; its messages keep their parts, so attachments
+        and tool calls are sent again."""
         _loading.load(self, conversation_id, leaf_id)
 
     def edit(self, index: int, text: str) -> ChatMessage:
@@ -165,7 +182,10 @@ class Chat:
     # --- answering -----------------------------------------------------------------
 
     def add_user_message(self, text: str) -> ChatMessage:
-        message = ChatMessage("user", text)
+        """Add the user's `text`, with what was attached for it (checked again: the model may have changed)."""
+        message = ChatMessage.question(text, self.attachments)
+        self.check_sendable([*self.wire_messages(), message.wire])
+        self.attachments = []
         self.messages.append(message)
         self._persist(message)
         return message

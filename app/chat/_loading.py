@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 def load(chat: Chat, conversation_id: int, leaf_id: int | None = None) -> None:
     """Make `chat` the stored conversation `conversation_id`, on the branch ending at `leaf_id`
-    (default: its active one), with the system prompt, options, role and model it was left with.
+    (default: its active one), its messages with their parts, and the system prompt, options,
+    role and model it was left with.
 
     Raises:
         UsageError: the session saves no conversations.
@@ -31,7 +32,7 @@ def load(chat: Chat, conversation_id: int, leaf_id: int | None = None) -> None:
     chat.title = conversation.title
     chat.messages = [
         ChatMessage(m.role, m.content, m.to_record() if m.role == "assistant" else None, id=m.id,
-                    failed=m.role == "user" and m.status == "error")  # fmt: skip
+                    failed=m.role == "user" and m.status == "error", parts=m.parts)  # fmt: skip
         for m in branch
         if m.role in ("user", "assistant")
     ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from app.types import AnswerRecord, Status
+from app.types import AnswerRecord, Message, Part, Status
 
 
 def _of_record(name: str) -> property:
@@ -21,6 +22,8 @@ class ChatMessage:
         record: how an answer came about (model, status, tokens, cost); None for a user message.
         id: the message's id in the store, once written.
         failed: a user message whose request got no answer: kept, but not sent again as context.
+        parts: the whole message in order when it is more than its text: a question's
+            attachments then its text; an answer's record's parts (thinking, tool calls…).
     """
 
     role: Literal["user", "assistant"]
@@ -28,10 +31,29 @@ class ChatMessage:
     record: AnswerRecord | None = None
     id: int | None = None
     failed: bool = False
+    parts: tuple[Part, ...] = ()
 
     @classmethod
     def answer(cls, record: AnswerRecord) -> ChatMessage:
-        return cls("assistant", record.text, record)
+        return cls("assistant", record.text, record, parts=record.parts)
+
+    @classmethod
+    def question(cls, text: str, attachments: Iterable[Part] = ()) -> ChatMessage:
+        """A user message: `text` after its attachments (none: the text alone)."""
+        attached = tuple(attachments)
+        return cls("user", text, parts=(*attached, Part("text", text)) if attached else ())
+
+    @property
+    def attachments(self) -> tuple[Part, ...]:
+        return tuple(part for part in self.parts if part.kind in ("file", "image"))
+
+    @property
+    def wire(self) -> Message:
+        """The message as a model is sent it: its parts when they hold more than words (an answer's
+        thinking alone goes back only beside the tool calls it led to, as the providers want)."""
+        if all(part.kind in ("text", "thinking") for part in self.parts):
+            return Message(self.role, self.content)
+        return Message(self.role, self.content, self.parts)
 
     @property
     def status(self) -> Status:

@@ -39,6 +39,7 @@ def write_message(store: Store, conversation_id: int, message: ChatMessage, pare
         finish_reason=record.finish_reason,
         cached_tokens=record.cached_tokens,
         seconds=record.seconds,
+        parts=message.parts,
     )
     message.id = stored.id
 

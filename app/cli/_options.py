@@ -55,6 +55,10 @@ PROMPT_OPTIONS = (
            help="run every tool call without asking (with no terminal, calls are refused without it)"),
     Option("--max-cost", type=float, metavar="USD",
            help="refuse an answer whose estimate costs more, stop one that passes it"),
+    Option("-a", "--attach", action="append", default=[], metavar="PATH|GLOB|DIR|URL",
+           help="attach a file, the files a glob matches, a folder's text files, or a web page (repeatable)"),
+    Option("--max-files", type=int, metavar="N", help="attach at most N files (default 200)"),
+    Option("--max-mb", type=float, metavar="N", help="attach at most N MB (default 4)"),
     Option("--sanitize", action="store_true",
            help="to a pipe too, show control characters in the answer instead of passing them on"),
 )

@@ -94,6 +94,9 @@ def invocation(args: argparse.Namespace, *, default_command: bool) -> Invocation
         schema=args.schema,
         prompt=prompt,
         max_cost=args.max_cost,
+        attach=tuple(getattr(args, "attach", None) or ()),
+        max_files=getattr(args, "max_files", None),
+        max_mb=getattr(args, "max_mb", None),
     )
 
 

@@ -19,6 +19,7 @@ from app.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from app.chains import ChainPlan
     from app.chains import ChainRun
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
     runtime.prepare(plan.models(default_model))  # every key (and the vault password) before progress is drawn
     no_color = wiring.invocation.no_color
     try:
-        done = asyncio.run(_run(runtime, plan, text, variables, default_model, no_color=no_color))
+        done = asyncio.run(_run(runtime, plan, text, variables, default_model, no_color=no_color,
+                                base_dir=sources.config.parent))
     except KeyboardInterrupt:
         print("orch: chain interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -101,7 +103,7 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
 
 
 async def _run(runtime: Runtime, plan: ChainPlan, text: str, variables: Mapping[str, str],
-               default_model: ModelConfig, *, no_color: bool) -> ChainRun:  # fmt: skip
+               default_model: ModelConfig, *, no_color: bool, base_dir: Path) -> ChainRun:  # fmt: skip
     from app.chains import run_chain
     from app.ui.chain_view import PlainProgress, StepLines, live_lines
 
@@ -109,14 +111,14 @@ async def _run(runtime: Runtime, plan: ChainPlan, text: str, variables: Mapping[
     try:
         if not sys.stderr.isatty():
             return await run_chain(runtime, plan, text, variables, listener=PlainProgress(sys.stderr),
-                                   default_model=default_model, default_system=system)  # fmt: skip
+                                   default_model=default_model, default_system=system, base_dir=base_dir)  # fmt: skip
         from app.ui.style import make_console
 
         console = make_console(stderr=True, no_color=no_color)
         lines = StepLines(plan, default_model.name)
         with live_lines(console, lines):
             return await run_chain(runtime, plan, text, variables, listener=lines.apply,
-                                   default_model=default_model, default_system=system)  # fmt: skip
+                                   default_model=default_model, default_system=system, base_dir=base_dir)  # fmt: skip
     finally:
         await runtime.aclose()
 

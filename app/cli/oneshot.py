@@ -27,8 +27,8 @@ from app.errors import EXIT_FAILURE, EXIT_OK, ProviderError, UsageError
 
 if TYPE_CHECKING:
     from app.chat import Chat
-    from app.cli.wiring import Wiring
-    from app.types import AnswerRecord
+    from app.cli.wiring import Invocation, Wiring
+    from app.types import AnswerRecord, Part
 
 View = Callable[["Chat"], Awaitable[None]]
 
@@ -53,19 +53,19 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
     """
     from app.ui.oneshot_view import show_on_terminal, write_plain
 
+    invocation = wiring.invocation
     chat, _ = _chat(wiring)
-    if wiring.invocation.schema:
+    if invocation.schema:
         from app.schema import load_schema
 
-        chat.schema = load_schema(wiring.invocation.schema)
+        chat.schema = load_schema(invocation.schema)
     chat.runtime.prepare([chat.model])  # the key (and the vault password) before the question is stored
-    chat.add_user_message(prompt)
     view: View = show_on_terminal
     if not sys.stdout.isatty():
         view = functools.partial(write_plain, sanitize=wiring.invocation.sanitize)
     _startup.ready()
     try:
-        asyncio.run(_answer(chat, view))
+        asyncio.run(_answer(chat, view, prompt, invocation))
     except ProviderError as exc:
         last = chat.messages[-1] if chat.messages else None
         if last is not None and last.role == "assistant" and last.status == "error":  # its partial answer
@@ -111,8 +111,26 @@ def cut_short_note(record: AnswerRecord) -> str | None:
     return None
 
 
-async def _answer(chat: Chat, view: View) -> None:
+async def _collect(chat: Chat, invocation: Invocation) -> list[Part]:
+    from pathlib import Path
+
+    from app.attachments import Limits
+
+    defaults = Limits()
+    limits = Limits(defaults.max_files if invocation.max_files is None else invocation.max_files,
+                    defaults.max_bytes if invocation.max_mb is None else int(invocation.max_mb * 1024 * 1024))
+    from app.attachments import collect
+
+    return await collect(invocation.attach, base_dir=Path.cwd(), fetch=chat.runtime.client(), limits=limits)
+
+
+async def _answer(chat: Chat, view: View, prompt: str, invocation: Invocation) -> None:
+    """Attach what `-a` names, add the question, and show the answer: in one event loop, which the
+    shared HTTP client and the tools' servers belong to."""
     try:
+        if invocation.attach:
+            chat.attach(await _collect(chat, invocation))
+        chat.add_user_message(prompt)
         await view(chat)
     finally:
         await chat.runtime.aclose()

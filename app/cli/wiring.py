@@ -48,6 +48,7 @@ class Invocation:
         tools: `-T SERVER[.TOOL]`: tools turned on besides `tools.enabled`.
         approve_all: `-y`: every tool call runs without asking.
         max_cost: `--max-cost USD`: the most one answer may cost.
+        attach: `-a` specs; max_files, max_mb: `--max-files`, `--max-mb` (None: the defaults).
     """
 
     config_path: str | None = None
@@ -66,6 +67,9 @@ class Invocation:
     tools: tuple[str, ...] = ()
     approve_all: bool = False
     max_cost: float | None = None
+    attach: tuple[str, ...] = ()
+    max_files: int | None = None
+    max_mb: float | None = None
 
     @property
     def resuming(self) -> bool:

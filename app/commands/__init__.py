@@ -9,9 +9,9 @@ __all__ = ["Command", "CommandContext", "Registry", "build_registry"]
 
 def build_registry() -> Registry:
     """A registry holding every command family."""
-    from app.commands import budget, chains, conversations, core, roles, tools, usage
+    from app.commands import attachments, budget, chains, conversations, core, roles, tools, usage
 
     registry = Registry()
-    for family in (core, usage, budget, conversations, chains, tools, roles):
+    for family in (core, usage, budget, conversations, chains, tools, roles, attachments):
         family.register(registry)
     return registry

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.errors import UsageError
 from app.store._base import StoreBase, row_id
+from app.store._parts import drop_unused_blobs
 from app.store._types import Conversation, clean_title, to_conversation
 
 
@@ -108,6 +109,7 @@ class Conversations(StoreBase):
             self._conversation(db, conversation_id)
             db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            drop_unused_blobs(db)
 
     def save_settings(
         self, conversation_id: int, *, model: str, system: str | None, options: Mapping[str, Any],

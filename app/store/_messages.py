@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import get_args
 
 from app.errors import UsageError
 from app.store._base import StoreBase, row_id
+from app.store._parts import read_parts, worth_storing, write_parts
 from app.store._titles import title_from
 from app.store._types import BranchInfo, Status, StoredMessage, to_branches, to_message
-from app.types import Role
+from app.types import Part, Role
 from app.types import Status as AnswerStatus
 
 
@@ -30,8 +32,12 @@ class Messages(StoreBase):
         finish_reason: str | None = None,
         cached_tokens: int | None = None,
         seconds: float | None = None,
+        parts: Sequence[Part] = (),
     ) -> StoredMessage:
         """Append a message under `parent_id` (None: a root) and make it the head.
+
+        `parts`, when they say more than `content` (attachments, tool calls, thinking), are
+        kept with it in order; an attachment's bytes are stored once however often sent.
 
         Also bumps the conversation's `updated` and `message_count`, and titles
         an untitled conversation after its first user message. A `truncated` or
@@ -63,9 +69,12 @@ class Messages(StoreBase):
                 " WHERE id = ?",
                 (row_id(cur), now, conversation_id),
             )
+            stored_parts = tuple(parts) if worth_storing(parts, content) else ()
+            write_parts(db, row_id(cur), stored_parts)
             if role == "user":
                 self._title_if_empty(db, conversation_id, content)
-            return to_message(db.execute("SELECT * FROM messages WHERE id = ?", (row_id(cur),)).fetchone())
+            row = db.execute("SELECT * FROM messages WHERE id = ?", (row_id(cur),)).fetchone()
+            return to_message(row, stored_parts)
 
     def set_failed(self, conversation_id: int, message_id: int, failed: bool = True) -> None:
         """Mark (or unmark) a user message whose request got no answer: it stays in history but is not
@@ -101,7 +110,8 @@ class Messages(StoreBase):
             UsageError: the message is not in this conversation.
         """
         with self._read() as db:
-            return to_message(self._message_in(db, conversation_id, message_id, UsageError))
+            row = self._message_in(db, conversation_id, message_id, UsageError)
+            return to_message(row, read_parts(db, [message_id]).get(message_id, ()))
 
     def branch(self, conversation_id: int, leaf_id: int | None = None) -> list[StoredMessage]:
         """The messages from the root down to `leaf_id` (default: the head), oldest first.
@@ -122,7 +132,8 @@ class Messages(StoreBase):
                 " SELECT m.* FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC",
                 (leaf_id,),
             ).fetchall()
-        return [to_message(row) for row in rows]
+            parts = read_parts(db, [row["id"] for row in rows])
+        return [to_message(row, parts.get(row["id"], ())) for row in rows]
 
     def set_head(self, conversation_id: int, message_id: int | None) -> None:
         """Make the branch through `message_id` active (None: before the first message).

@@ -79,6 +79,29 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE messages ADD COLUMN cached_tokens INTEGER",
         "ALTER TABLE messages ADD COLUMN seconds REAL",
     ),
+    (
+        # A message as its parts in order (attachments, tool calls and results, thinking). Bytes
+        # and attached text live once in `blobs` by their sha256, however often they are sent;
+        # `messages.content` stays the message's text, so search and older readers go on working.
+        """CREATE TABLE blobs (
+            hash TEXT PRIMARY KEY,
+            data BLOB NOT NULL,
+            size INTEGER NOT NULL)""",
+        """CREATE TABLE parts (
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT,
+            name TEXT,
+            media_type TEXT,
+            blob TEXT REFERENCES blobs(hash),
+            call_id TEXT,
+            arguments TEXT,
+            is_error INTEGER NOT NULL DEFAULT 0,
+            signature TEXT,
+            PRIMARY KEY (message_id, position))""",
+        "CREATE INDEX parts_by_blob ON parts(blob)",
+    ),
 )
 
 

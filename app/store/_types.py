@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from app.types import AnswerRecord, Role, status_of
+from app.types import AnswerRecord, Part, Role, status_of
 
 Status = Literal["complete", "interrupted", "error"]
 
@@ -57,6 +57,8 @@ class StoredMessage:
         status: `complete`, or `interrupted` / `error` for a partial answer; for a user
             message, `error` marks a request that failed (it is not sent again as context).
         finish_reason: the provider's word for how an answer ended (`length`: cut short).
+        parts: the whole message in order when it is more than its text (attachments, tool
+            calls and results, thinking); empty otherwise.
     """
 
     id: int
@@ -73,6 +75,7 @@ class StoredMessage:
     finish_reason: str | None = None
     cached_tokens: int | None = None
     seconds: float | None = None
+    parts: tuple[Part, ...] = ()
 
     def to_record(self) -> AnswerRecord:
         """An answer's record as it was kept."""
@@ -80,7 +83,7 @@ class StoredMessage:
         return AnswerRecord(
             self.model or "?", self.content, status=status, finish_reason=self.finish_reason,
             input_tokens=self.input_tokens, cached_tokens=self.cached_tokens, output_tokens=self.output_tokens,
-            cost=self.cost, seconds=self.seconds,
+            cost=self.cost, seconds=self.seconds, parts=self.parts,
         )  # fmt: skip
 
 
@@ -184,7 +187,7 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-_MESSAGE_FIELDS = tuple(field.name for field in fields(StoredMessage))
+_MESSAGE_FIELDS = tuple(field.name for field in fields(StoredMessage) if field.name != "parts")
 
 
 def to_conversation(row: sqlite3.Row) -> Conversation:
@@ -202,10 +205,10 @@ def to_conversation(row: sqlite3.Row) -> Conversation:
     )
 
 
-def to_message(row: sqlite3.Row) -> StoredMessage:
+def to_message(row: sqlite3.Row, parts: tuple[Part, ...] = ()) -> StoredMessage:
     values = {name: row[name] for name in _MESSAGE_FIELDS}  # a later column must not break this
     values["created"] = datetime.fromisoformat(values["created"])
-    return StoredMessage(**values)
+    return StoredMessage(**values, parts=parts)
 
 
 def to_branches(rows: list[sqlite3.Row], head_id: int | None) -> list[BranchInfo]:
