@@ -10,6 +10,8 @@ Exit codes: 0 the run finished (failed rows included: stderr says how many),
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -68,7 +70,7 @@ def _act(action: str, args: argparse.Namespace, wiring: Wiring, store: BatchStor
     if action == "status":
         sys.stdout.write(status_line(store, batch_run) + "\n")
         return EXIT_OK
-    with _out(batch_run.output_path) as out:
+    with out_file(batch_run.output_path) as out:
         from app.batch import OrderedOutput
 
         OrderedOutput(out, 1, store.batch_rows(batch_run.id)).finish()
@@ -120,7 +122,7 @@ def _run_local(wiring: Wiring, store: BatchStore, batch_run: BatchRun, concurren
     limits = Limits(_rate_limits(config))
     path = Path(batch_run.input.path)
     progress: BatchProgress | None = None
-    with _out(batch_run.output_path) as out, _listener(wiring) as listener:
+    with out_file(batch_run.output_path) as out, _listener(wiring) as listener:
         runner = LocalRunner(target, store, batch_run, path, limits=limits, concurrency=concurrency,
                              listener=listener)  # fmt: skip
         try:
@@ -153,22 +155,14 @@ def _rate_limits(config: Any) -> dict[str, tuple[int | None, int | None]]:
     return limits
 
 
-class _out:
+@contextmanager
+def out_file(path: str | None) -> Iterator[TextIO]:
     """OUT opened for writing (stdout when there is no path), closed after."""
-
-    def __init__(self, path: str | None) -> None:
-        self._path = path
-        self._file: TextIO | None = None
-
-    def __enter__(self) -> TextIO:
-        if self._path is None:
-            return sys.stdout
-        self._file = open(self._path, "w", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
-        return self._file
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._file is not None:
-            self._file.close()
+    if path is None:
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as out:
+        yield out
 
 
 def _listener(wiring: Wiring) -> Any:
