@@ -7,34 +7,20 @@ per request, `result.type` succeeded (with `message`), errored, canceled or expi
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from typing import Any
 
-from app.batch._provider_batch import BatchState, http_failure
-
-if TYPE_CHECKING:
-    import httpx
+from app.batch._provider_batch import BatchClient, BatchState
 
 
-class AnthropicBatches:
-    def __init__(self, client: httpx.AsyncClient, base_url: str, headers: Mapping[str, str], provider: str) -> None:
-        self._client, self._base, self._headers, self._provider = client, base_url, dict(headers), provider
-
+class AnthropicBatches(BatchClient):
     async def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
-        response = await self._client.post(
-            f"{self._base}/v1/messages/batches", headers=self._headers,
-            json={"requests": [{"custom_id": cid, "params": body} for cid, body in requests]},
-        )  # fmt: skip
-        if not response.is_success:
-            raise http_failure(self._provider, "start the batch", response)
+        body = {"requests": [{"custom_id": cid, "params": body} for cid, body in requests]}
+        response = await self.call("POST", "/v1/messages/batches", "start the batch", json=body)
         return str(response.json()["id"])
 
     async def _batch(self, batch_id: str) -> dict[str, Any]:
-        response = await self._client.get(f"{self._base}/v1/messages/batches/{batch_id}", headers=self._headers)
-        if not response.is_success:
-            raise http_failure(self._provider, f"say how batch {batch_id} is", response)
-        return response.json()
+        return (await self.call("GET", f"/v1/messages/batches/{batch_id}", f"say how batch {batch_id} is")).json()
 
     async def state(self, batch_id: str) -> BatchState:
         batch = await self._batch(batch_id)
@@ -44,14 +30,9 @@ class AnthropicBatches:
 
     async def results(self, batch_id: str) -> AsyncIterator[tuple[str, Any, str | None]]:
         url = (await self._batch(batch_id)).get("results_url")
-        if not url:
-            return
-        response = await self._client.get(url, headers=self._headers)
-        if not response.is_success:
-            raise http_failure(self._provider, "give the batch's results", response)
-        for line in response.text.splitlines():
-            if line.strip():
-                yield _result(json.loads(line))
+        if url:
+            async for line in self.json_lines(url):
+                yield _result(line)
 
 
 def _result(line: dict[str, Any]) -> tuple[str, Any, str | None]:

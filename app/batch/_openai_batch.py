@@ -8,46 +8,31 @@ GET /files/ID/content for `output_file_id` and `error_file_id`.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from typing import Any
 
-from app.batch._provider_batch import BatchState, http_failure
-
-if TYPE_CHECKING:
-    import httpx
+from app.batch._provider_batch import BatchClient, BatchState
 
 _ENDPOINT = "/v1/chat/completions"
 _ENDED = frozenset({"completed", "failed", "expired", "cancelled"})
 
 
-class OpenAIBatches:
-    def __init__(self, client: httpx.AsyncClient, base_url: str, headers: Mapping[str, str], provider: str) -> None:
-        self._client, self._base, self._headers, self._provider = client, base_url, dict(headers), provider
-
+class OpenAIBatches(BatchClient):
     async def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
         lines = "".join(
             json.dumps({"custom_id": cid, "method": "POST", "url": _ENDPOINT, "body": body}) + "\n"
             for cid, body in requests
         )
-        uploaded = await self._client.post(
-            f"{self._base}/files", headers=self._headers, data={"purpose": "batch"},
-            files={"file": ("batch.jsonl", lines.encode(), "application/jsonl")},
-        )  # fmt: skip
-        if not uploaded.is_success:
-            raise http_failure(self._provider, "take the batch file", uploaded)
-        created = await self._client.post(
-            f"{self._base}/batches", headers=self._headers,
+        uploaded = await self.call("POST", "/files", "take the batch file", data={"purpose": "batch"},
+                                   files={"file": ("batch.jsonl", lines.encode(), "application/jsonl")})  # fmt: skip
+        created = await self.call(
+            "POST", "/batches", "start the batch",
             json={"input_file_id": uploaded.json()["id"], "endpoint": _ENDPOINT, "completion_window": "24h"},
         )  # fmt: skip
-        if not created.is_success:
-            raise http_failure(self._provider, "start the batch", created)
         return str(created.json()["id"])
 
     async def _batch(self, batch_id: str) -> dict[str, Any]:
-        response = await self._client.get(f"{self._base}/batches/{batch_id}", headers=self._headers)
-        if not response.is_success:
-            raise http_failure(self._provider, f"say how batch {batch_id} is", response)
-        return response.json()
+        return (await self.call("GET", f"/batches/{batch_id}", f"say how batch {batch_id} is")).json()
 
     async def state(self, batch_id: str) -> BatchState:
         batch = await self._batch(batch_id)
@@ -58,14 +43,9 @@ class OpenAIBatches:
     async def results(self, batch_id: str) -> AsyncIterator[tuple[str, Any, str | None]]:
         batch = await self._batch(batch_id)
         for file_id in (batch.get("output_file_id"), batch.get("error_file_id")):
-            if not file_id:
-                continue
-            response = await self._client.get(f"{self._base}/files/{file_id}/content", headers=self._headers)
-            if not response.is_success:
-                raise http_failure(self._provider, "give the batch's results", response)
-            for line in response.text.splitlines():
-                if line.strip():
-                    yield _result(json.loads(line))
+            if file_id:
+                async for line in self.json_lines(f"/files/{file_id}/content"):
+                    yield _result(line)
 
 
 def _result(line: dict[str, Any]) -> tuple[str, Any, str | None]:

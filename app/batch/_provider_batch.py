@@ -8,6 +8,7 @@ chat. A row's `custom_id` is `row-N` (N its position in the input).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -109,6 +110,35 @@ class ProviderBatch:
         cost = pricing.cost(answer.input_tokens, answer.output_tokens) * BATCH_PRICE if pricing and counted else None
         return BatchRow(row, ident, status_of(answer.finish_reason), answer.text, answer.input_tokens,
                         answer.output_tokens, cost)  # fmt: skip
+
+
+class BatchClient:
+    """What both batch APIs share: the client, the base URL and headers, and checked calls.
+
+    Args:
+        client: the shared HTTP client.
+        base_url: the provider's `base_url`.
+        headers: the adapter's headers (the key among them).
+        provider: the provider's name, for messages.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, headers: Mapping[str, str], provider: str) -> None:
+        self._client, self._base, self._headers, self._provider = client, base_url, dict(headers), provider
+
+    async def call(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response:
+        """`method url` (a path is taken under `base_url`); a failure raises a `ProviderError` saying `what` failed."""
+        full = url if url.startswith(("http://", "https://")) else self._base + url
+        response = await self._client.request(method, full, headers=self._headers, **kwargs)
+        if not response.is_success:
+            raise http_failure(self._provider, what, response)
+        return response
+
+    async def json_lines(self, url: str) -> AsyncIterator[Any]:
+        """The JSON lines of a results file."""
+        response = await self.call("GET", url, "give the batch's results")
+        for line in response.text.splitlines():
+            if line.strip():
+                yield json.loads(line)
 
 
 def http_failure(provider: str, what: str, response: httpx.Response) -> ProviderError:

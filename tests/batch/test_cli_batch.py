@@ -22,6 +22,22 @@ def _lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines()) if path.exists() else 0
 
 
+def _signal_when(command: list[str], out: Path, lines: int, signum: int) -> tuple[int, str]:
+    """Run `command`, send `signum` once OUT has `lines` lines; its exit code and stderr."""
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while _lines(out) < lines and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.01)
+        os.kill(child.pid, signum)
+        rc = child.wait(30)
+        return rc, child.stderr.read().decode() if child.stderr else ""
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+
 def test_kill_9_half_way_then_a_resume_sends_only_the_rest(
     tmp_path: Path, llm_server: LLMServer, config_path: Path, orch_command: list[str], run_orch
 ) -> None:  # fmt: skip
@@ -29,17 +45,7 @@ def test_kill_9_half_way_then_a_resume_sends_only_the_rest(
     inputs = write_inputs(tmp_path / "in.jsonl", 200)
     out = tmp_path / "out.jsonl"
     command = [*orch_command, "--config", str(config_path), "batch", "fast", str(inputs), "-o", str(out)]
-    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             start_new_session=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while _lines(out) < 100 and time.monotonic() < deadline and child.poll() is None:
-            time.sleep(0.01)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    _signal_when(command, out, 100, signal.SIGKILL)
     first = len(llm_server.requests)
     assert 100 <= _lines(out) < 200 and first < 200
 
@@ -85,18 +91,7 @@ def test_ctrl_c_records_and_exits_130(tmp_path: Path, llm_server: LLMServer, con
     inputs = write_inputs(tmp_path / "in.jsonl", 400)
     out = tmp_path / "out.jsonl"
     command = [*orch_command, "--config", str(config_path), "batch", "fast", str(inputs), "-o", str(out)]
-    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             start_new_session=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while _lines(out) < 20 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        os.kill(child.pid, signal.SIGINT)
-        rc = child.wait(30)
-        err = child.stderr.read().decode() if child.stderr else ""
-    finally:
-        if child.poll() is None:
-            child.kill()
+    rc, err = _signal_when(command, out, 20, signal.SIGINT)
     assert rc == 130, err
     assert "interrupted" in err
     rc, status, _ = run_orch("--config", str(config_path), "batch", "status", "1")
