@@ -6,12 +6,13 @@ Importing it imports each subcommand's own small module; their heavy imports
 
 from __future__ import annotations
 
-from app.cli import chain, chains, config, history, mcp, models, vault
+from app.cli import batch, chain, chains, config, history, mcp, models, vault
 from app.cli._subcommand import Subcommand
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     chain.COMMAND,
     chains.COMMAND,
+    batch.COMMAND,
     history.HISTORY,
     history.SEARCH,
     history.EXPORT,

@@ -102,6 +102,42 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (message_id, position))""",
         "CREATE INDEX parts_by_blob ON parts(blob)",
     ),
+    # Batch runs.
+    (
+        # `orch batch`: a run (what it ran over, so the same command resumes it) and each
+        # finished row's result, written as it finishes. `row` is the input's 0-based
+        # position among its non-blank lines; a provider batch also keeps the provider's id.
+        """CREATE TABLE batch_runs (
+            id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            target TEXT NOT NULL,
+            input_path TEXT NOT NULL,
+            input_size INTEGER NOT NULL,
+            input_mtime REAL NOT NULL,
+            input_hash TEXT NOT NULL,
+            options TEXT NOT NULL,
+            output_path TEXT,
+            mode TEXT NOT NULL CHECK (mode IN ('local', 'provider')),
+            provider TEXT,
+            provider_batch_id TEXT,
+            state TEXT NOT NULL,
+            total INTEGER,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL)""",
+        "CREATE INDEX batch_runs_by_fingerprint ON batch_runs(fingerprint)",
+        "CREATE INDEX batch_runs_by_provider_id ON batch_runs(provider_batch_id)",
+        """CREATE TABLE batch_rows (
+            run_id INTEGER NOT NULL REFERENCES batch_runs(id) ON DELETE CASCADE,
+            row INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            output TEXT NOT NULL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            cost REAL,
+            error TEXT,
+            PRIMARY KEY (run_id, row)) WITHOUT ROWID""",
+    ),
 )
 
 

@@ -29,4 +29,5 @@ def test_the_package_exports_what_it_did():
         "DB_NAME", "MATCH_END", "MATCH_START", "MIGRATIONS", "TITLE_WIDTH", "BranchInfo", "Conversation",
         "SearchHit", "Status", "Store", "StoredMessage", "UsageTotals", "fts_query", "migrate", "shorten",
         "StoreError", "disk_problem",  # added: why the store cannot be used
+        "BatchMode", "BatchRow", "BatchRun", "BatchStore", "InputFingerprint",  # added: orch batch's runs
     }  # fmt: skip
