@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from app.cli.wiring import Wiring
     from app.config import Config
     from app.keys import KeyRing
-    from app.tools import PromptInfo, ServerListing, ToolRegistry
+    from app.tools import ServerListing, ToolRegistry
 
 
 def run(args: argparse.Namespace, wiring: Wiring) -> int:
