@@ -7,6 +7,8 @@
 
 from typing import TYPE_CHECKING
 
+from app._lazy import lazy_names
+
 from app.config._discovery import defaults_dir, discover, state_dir, why_not_a_file
 from app.config._peek import peek_default_model
 
@@ -30,16 +32,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'app.config' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"app.config.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_names(__name__, globals(), _LAZY)
 
 __all__ = [
     "MAX_NODES",

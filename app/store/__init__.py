@@ -25,6 +25,7 @@ database that cannot be used raises `StoreError` (an `OrchError`) saying why.
 
 from typing import TYPE_CHECKING
 
+from app._lazy import lazy_names
 from app.store._errors import StoreError, disk_problem
 
 if TYPE_CHECKING:
@@ -46,16 +47,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'app.store' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"app.store.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_names(__name__, globals(), _LAZY)
 
 __all__ = [
     "DB_NAME",
