@@ -41,8 +41,12 @@ def part_label(part: Part, show: Callable[[str], str] = str) -> str:
             arguments = arguments[: ARGUMENTS_WIDTH - 1] + "…"
         return f"[call {name} {show(arguments)}]"
     if part.kind == "tool_result":
-        return f"[result {name}{' · error' if part.is_error else ''} · {len(part.text):,} chars]"
-    return f"[{part.kind} · {len(part.text):,} chars]"
+        return f"[result {name}{' · error' if part.is_error else ''} · {_chars(part.text)}]"
+    return f"[{part.kind} · {_chars(part.text)}]"
+
+
+def _chars(text: str) -> str:
+    return f"{len(text):,} char{'' if len(text) == 1 else 's'}"
 
 
 def parts_text(parts: tuple[Part, ...], show: Callable[[str], str] = str) -> str:
