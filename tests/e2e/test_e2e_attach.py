@@ -10,9 +10,9 @@ from tests.support.llm_server import WireAnswer
 
 def test_file_shows_the_chip_and_the_question_carries_the_file(orch, server):
     Path("notes.txt").write_text("the answer is 42")  # the working folder orch starts in
-    server.default = WireAnswer("It says 42.")
     term = orch()
     term.wait_for("local>")
+    server.default = WireAnswer("It says 42.")
     term.enter("/file notes.txt")
     term.wait_for("📎 notes.txt 16 B · ~7 tokens")
     term.enter("what does it say?")
