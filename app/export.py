@@ -2,14 +2,21 @@
 
 export_markdown(store, conversation_id)   # -> str
 export_json(store, conversation_id)       # -> dict; json.dumps(…, ensure_ascii=False, indent=2)
+
+A message's parts are shown by kind: an attachment by its name and size, a tool call
+by its name and arguments, a tool result by its size; never an image's bytes or a
+file's whole text (the store keeps those; the JSON gives their sha256).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+from app.attachments import part_size, parts_text
 from app.store import Conversation, Store, StoredMessage
+from app.types import Part
 
 JSON_FORMAT = "orch-conversation"
 JSON_VERSION = 1
@@ -55,7 +62,8 @@ def to_markdown(conversation: Conversation, messages: Sequence[StoredMessage]) -
         heading = _ROLE_HEADINGS[message.role]
         if message.role == "assistant" and message.model:
             heading += f" ({message.model})"
-        lines += ["", f"## {heading}", "", message.content.rstrip("\n")]
+        body = parts_text(message.parts) if message.parts else message.content
+        lines += ["", f"## {heading}", "", body.rstrip("\n")]
         if message.status != "complete":
             lines += ["", f"*[{message.status}: the answer is partial]*"]
     answers = [m for m in messages if m.role == "assistant"]
@@ -91,6 +99,7 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> di
                 "parent_id": m.parent_id,
                 "role": m.role,
                 "content": m.content,
+                "parts": [part_json(part) for part in m.parts],
                 "model": m.model,
                 "status": m.status,
                 "input_tokens": m.input_tokens,
@@ -101,3 +110,25 @@ def to_json(conversation: Conversation, messages: Sequence[StoredMessage]) -> di
             for m in messages
         ],
     }
+
+
+def part_json(part: Part) -> dict[str, Any]:
+    """One part as the JSON export gives it (the README's "Exports" documents the shape).
+
+    `text` has its words; `file` and `image` their name, media type, size in bytes and sha256
+    (the bytes stay in the store); `tool_call` its name, call id and arguments; `tool_result`
+    its name, call id, whether it failed and its size in characters; `thinking` its size.
+    """
+    if part.kind == "text":
+        return {"kind": "text", "text": part.text}
+    if part.kind in ("file", "image"):
+        data = part.data if part.data is not None else part.text.encode("utf-8")
+        return {"kind": part.kind, "name": part.name, "media_type": part.media_type, "size": part_size(part),
+                "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    if part.kind == "tool_call":
+        return {"kind": "tool_call", "name": part.name, "call_id": part.call_id,
+                "arguments": dict(part.arguments or {})}  # fmt: skip
+    if part.kind == "tool_result":
+        return {"kind": "tool_result", "name": part.name, "call_id": part.call_id, "is_error": part.is_error,
+                "size": len(part.text)}  # fmt: skip
+    return {"kind": part.kind, "size": len(part.text)}

@@ -13,24 +13,20 @@ pathspec, trafilatura and httpx are imported when first needed. Nothing here pri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.attachments._clipboard import clipboard_part
 from app.attachments._collect import collect
 from app.attachments._estimate import CHARS_PER_TOKEN, IMAGE_TOKENS, check_sendable, estimate_tokens
+from app.attachments._labels import part_label, part_size, parts_text
 from app.attachments._limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, Limits, human_size
 from app.types import Part
 
 
-def part_size(part: Part) -> int:
-    """The bytes an attachment holds: an image's data, a file's text in UTF-8."""
-    return len(part.data) if part.data is not None else len(part.text.encode("utf-8"))
-
-
-def describe(parts: Sequence[Part]) -> str:
+def describe(parts: Sequence[Part], show: Callable[[str], str] = str) -> str:
     """One line naming each attachment with its size, then the token estimate:
-    `notes.md 1.2 KB · cat.png 40.0 KB · ~1,900 tokens`."""
-    named = [f"{part.name or part.kind} {human_size(part_size(part))}" for part in parts]
+    `notes.md 1.2 KB · cat.png 40.0 KB · ~1,900 tokens` (names through `show`)."""
+    named = [f"{show(part.name or part.kind)} {human_size(part_size(part))}" for part in parts]
     return " · ".join([*named, f"~{estimate_tokens(parts):,} tokens"])
 
 
@@ -46,5 +42,7 @@ __all__ = [
     "describe",
     "estimate_tokens",
     "human_size",
+    "part_label",
     "part_size",
+    "parts_text",
 ]

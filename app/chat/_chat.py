@@ -151,16 +151,19 @@ class Chat(Keeping):
     def edit(self, index: int, text: str) -> ChatMessage:
         """Replace message `index` (0-based) by `text` on a new branch; the old branch stays stored.
 
-        Everything after the edited message leaves the active branch.
+        A question keeps its attachments. Everything after the edited message leaves the active branch.
         """
         if not 0 <= index < len(self.messages):
             raise UsageError(f"no message {index + 1}; /history lists them")
         original = self.messages[index]
         record = AnswerRecord(original.model, text) if original.record and original.model else None
         edited = ChatMessage(original.role, text, record)
+        if original.role == "user":
+            edited = ChatMessage.question(text, original.attachments)
         with self._saving() as store:
             if store is not None and self.conversation_id is not None and original.id is not None:
-                edited.id = store.edit_message(self.conversation_id, original.id, text).id
+                parent = store.get_message(self.conversation_id, original.id).parent_id  # a sibling: a new branch
+                write_message(store, self.conversation_id, edited, parent, self.model.name)
         self.messages = self.messages[:index] + [edited]
         return edited
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
 from app.commands.arguments import parse_arguments
@@ -19,12 +21,29 @@ def _pending(ctx: CommandContext) -> Notice:
     return Notice(f"attached to the next message: {describe(ctx.chat.attachments)}")
 
 
+def _paths(ctx: CommandContext, argument: str) -> Iterator[str]:
+    """The files and folders the last word may name (a folder with its `/`, to go on into it)."""
+    word = argument.rsplit(" ", 1)[-1]
+    if word.startswith(("-", "http://", "https://")) or "=" in word:
+        return
+    folder, _, start = word.rpartition("/")
+    where = Path(os.path.expanduser(folder + "/" if folder or word.startswith("/") else ".")).resolve()
+    try:
+        names = sorted(os.listdir(where))
+    except OSError:
+        return
+    prefix = f"{folder}/" if folder or word.startswith("/") else ""
+    for name in names:
+        if name.startswith(start) and (start.startswith(".") or not name.startswith(".")):
+            yield prefix + name + ("/" if (where / name).is_dir() else "")
+
+
 @COMMANDS.command("file", usage="PATH... [--clear] [max_files=N] [max_mb=N]",
                   help="attach files, globs, folders or web pages to the next message",
                   arguments=[("PATH", "a file, a glob, a folder (its text files) or an http(s) URL"),
                              ("--clear", "drop what is attached"), ("max_files=N", "allow more files (200)"),
                              ("max_mb=N", "allow more MB (4)")],
-                  example="/file src/*.py notes.md")  # fmt: skip
+                  example="/file src/*.py notes.md", complete=_paths)  # fmt: skip
 async def file(ctx: CommandContext, argument: str) -> Result:
     from app.attachments import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, Limits, collect
 

@@ -73,7 +73,7 @@ def recap(chat: Chat) -> list[str]:
     last_user = next((i for i in range(len(chat.messages) - 1, -1, -1) if chat.messages[i].role == "user"), None)
     if last_user is None:
         return []
-    return [f"  {_who(m)}: {_preview(m.content, 100)}{_mark(m)}" for m in chat.messages[last_user:]]
+    return [f"  {_who(m)}: {_preview(_one_line(m), 100)}{_mark(m)}" for m in chat.messages[last_user:]]
 
 
 def _who(message: ChatMessage) -> str:
@@ -85,6 +85,16 @@ def _preview(text: str, width: int) -> str:
     stripped = text.strip()
     first_line = stripped.splitlines()[0] if stripped else ""
     return first_line[:width] + ("…" if len(first_line) > width or "\n" in stripped else "")
+
+
+def _one_line(message: ChatMessage) -> str:
+    """A message's text, or its parts in order: attachments and tool calls by name, words by their first line."""
+    if not message.parts:
+        return message.content
+    from app.attachments import part_label
+
+    shown = (_preview(part.text, 90) if part.kind == "text" else part_label(part) for part in message.parts)
+    return " ".join(label for label in shown if label)
 
 
 # How /history and the recap mark a message that did not end as a whole answer.
@@ -173,7 +183,7 @@ async def history(ctx: CommandContext, argument: str) -> Result:
     # A screenful: as many messages as the terminal has rows, less HISTORY_MARGIN, one row each.
     shown = len(messages) if argument.strip() else max(5, shutil.get_terminal_size().lines - HISTORY_MARGIN)
     first = max(0, len(messages) - shown)
-    rows = [[str(i), m.role if m.role == "user" else _who(m), _preview(m.content, 90) + _mark(m)]
+    rows = [[str(i), m.role if m.role == "user" else _who(m), _preview(_one_line(m), 90) + _mark(m)]
             for i, m in enumerate(messages[first:], first + 1)]  # fmt: skip
     note = f"the last {len(rows)} of {len(messages)} messages; /history --all shows every one" if first else None
     return Table(["#", "from", "message"], rows, note=note)

@@ -23,6 +23,7 @@ from app.commands.results import Ask, Result
 from app.errors import EXIT_OK, OrchError
 from app.ui import actions, present
 from app.ui.actions import ExitRepl, NextInput
+from app.ui.chip import Chip
 from app.ui.completer import CommandCompleter
 from app.ui.keybindings import key_bindings
 from app.ui.pending import PendingChat
@@ -77,6 +78,7 @@ class Repl:
         self.next_input = NextInput()
         self.prompts = Prompts(input, output)
         self._warmed = False
+        self._chip = Chip()
         self.session: PromptSession = PromptSession(
             history=FileHistory(str(history_path)) if history_path else None,
             auto_suggest=AutoSuggestFromHistory(),
@@ -113,10 +115,12 @@ class Repl:
         return self._console
 
     def prompt_message(self):
-        """`sonnet> `, or `sonnet (explain)> ` while a role is on."""
+        """`sonnet> `, or `sonnet (explain)> ` while a role is on; the chip above it while
+        attachments wait for the next message."""
         role = self.chat.role if self._pending.ready else None
         shown = [("class:prompt.role", f" ({role.name})")] if role is not None else []
-        return [("class:prompt.model", self._model_name()), *shown, ("class:prompt.arrow", "> ")]
+        chip = self._chip.fragments(self.chat.attachments) if self._pending.ready else []
+        return [*chip, ("class:prompt.model", self._model_name()), *shown, ("class:prompt.arrow", "> ")]
 
     def toolbar(self):
         """`model · title · tokens · cost · vault`: usage once there is some, `n/a` where it is unknown."""

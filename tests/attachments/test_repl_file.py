@@ -40,3 +40,27 @@ async def test_paste_without_a_clipboard_tool_is_a_clear_line(config_path: Path,
     monkeypatch.setenv("PATH", str(Path.cwd()))  # no wl-paste, xclip or pbpaste there
     s = await run_repl(make_chat(config_path), "/paste" + ENTER + "/exit" + ENTER)
     assert "no clipboard tool found (wl-paste, xclip or pbpaste)" in s.text
+
+
+def test_file_completes_paths_folders_with_their_slash(config_path: Path) -> None:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from app.ui.completer import CommandCompleter
+    from tests.support.pipe_repl import open_repl
+
+    Path("src/sub").mkdir(parents=True)
+    Path("src/main.py").write_text("")
+    Path("notes.md").write_text("")
+    Path(".hidden").write_text("")
+    with open_repl(make_chat(config_path)) as s:
+        completer = CommandCompleter(lambda: s.repl.registry.context(s.chat))
+
+    def complete(text: str) -> list[tuple[str, int]]:
+        return [(c.text, c.start_position) for c in completer.get_completions(Document(text), CompleteEvent())]
+
+    assert complete("/file ") == [("notes.md", 0), ("src/", 0)]
+    assert complete("/file src/") == [("src/main.py", -4), ("src/sub/", -4)]
+    assert complete("/file notes.md s") == [("src/", -1)]
+    assert complete("/file .h") == [(".hidden", -2)]
+    assert complete("/file --cl") == [] and complete("/file max_mb=") == []

@@ -21,7 +21,7 @@ WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(24)
 
 
 def make_pdf(pages: list[str]) -> bytes:
-    """A PDF whose page N shows `pages[N-1]`, written with pypdf."""
+    """A PDF whose page N shows `pages[N-1]` (a line of the page for each line of the text), written with pypdf."""
     from pypdf import PdfWriter
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
@@ -37,7 +37,8 @@ def make_pdf(pages: list[str]) -> bytes:
             {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font_ref})}
         )
         stream = DecodedStreamObject()
-        stream.set_data(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
+        shown = " T* ".join(f"({line}) Tj" for line in text.split("\n"))  # a line each, 14 pt apart
+        stream.set_data(f"BT /F1 12 Tf 14 TL 72 720 Td {shown} ET".encode("latin-1"))
         page[NameObject("/Contents")] = writer._add_object(stream)
     out = io.BytesIO()
     writer.write(out)
