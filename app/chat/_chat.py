@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.chat import _loading, _roles
 from app.chat._messages import ChatMessage, Totals
-from app.chat._saving import Keeping
+from app.chat._saving import Keeping, write_message
 from app.config import ModelConfig
 from app.errors import UsageError
 from app.runtime import Approver, Runtime, Turn
