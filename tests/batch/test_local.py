@@ -107,6 +107,32 @@ def test_never_more_than_concurrency_rows_in_flight(tmp_path: Path, llm_server: 
     assert 2 <= peak <= 4
 
 
+def test_rows_in_flight_keep_their_connections(tmp_path: Path, llm_server: LLMServer) -> None:
+    connections = 0
+    lock = threading.Lock()
+    original_connection = llm_server._connection
+
+    async def counted_connection(reader, writer):
+        nonlocal connections
+        with lock:
+            connections += 1
+        await original_connection(reader, writer)
+
+    def staggered(request: ServedRequest) -> Reply:
+        reply = WireAnswer("ok")(request)
+        number = int(request.json()["messages"][-1]["content"].split()[-1])
+        return Reply(reply.status, reply.headers, reply.body, reply.chunks, delay_s=0.01 * (1 + number % 5))
+
+    llm_server._connection = counted_connection  # type: ignore[method-assign]
+    llm_server.default = staggered
+    config_path = batch_config(tmp_path / "conf", llm_server)
+    inputs = write_inputs(tmp_path / "in.jsonl", 200)
+    with BatchStore(tmp_path / "history.db") as store:
+        _run(config_path, inputs, store, concurrency=32)
+    assert len(llm_server.requests) == 200
+    assert connections <= 32  # a pool that kept fewer alive than were in flight reconnected for most rows
+
+
 def test_a_429_storm_slows_the_run_and_every_row_still_succeeds(tmp_path: Path, llm_server: LLMServer) -> None:
     served = 0
     lock = threading.Lock()
