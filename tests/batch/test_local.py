@@ -187,17 +187,17 @@ def test_running_again_sends_only_what_is_not_done(tmp_path: Path, llm_server: L
 
 
 def test_retry_failed_sends_the_error_rows_again_and_keeps_the_rest(tmp_path: Path, llm_server: LLMServer) -> None:
-    llm_server.default = WireAnswer("ok")
-    config_path = batch_config(tmp_path / "conf", llm_server)
-    inputs = write_inputs(tmp_path / "in.jsonl", 6)
     from app.store import BatchRow
 
-    with BatchStore(tmp_path / "history.db") as store:
+    before = [BatchRow(row, f"r{row}", "error", "", error="boom") if row in (1, 4)
+              else BatchRow(row, f"r{row}", "complete", "from before") for row in range(6)]  # fmt: skip
+    llm_server.default = WireAnswer("ok")
+    inputs, store = write_inputs(tmp_path / "in.jsonl", 6), BatchStore(tmp_path / "history.db")
+    with store:
         run, _ = start_run(store, "fast", inputs, {}, output_path=None)
-        for row in range(6):
-            failed = row in (1, 4)
-            store.add_batch_row(run.id, BatchRow(row, f"r{row}", "error" if failed else "complete",
-                                                 "" if failed else "from before", error="boom" if failed else None))
+        for result in before:
+            store.add_batch_row(run.id, result)
+        config_path = batch_config(tmp_path / "conf", llm_server)
         again, _ = _run(config_path, inputs, store)
         assert len(llm_server.requests) == 0  # by default a failed row stays failed
         assert [json.loads(line)["status"] for line in again.splitlines()].count("error") == 2
