@@ -4,7 +4,8 @@ Rows start in input order, within each provider's rate limit and the output's
 reorder window; each finished row is recorded in the store (one short
 transaction: a killed run loses only the rows in flight) and handed to OUT.
 Rows a run recorded before are not read again past their line, let alone
-sent: they are written to OUT from the store, in their places.
+sent: their OUT lines are copied from the store, in their places. Rows that
+failed before count as done too, unless the run retries them (`retry_failed`).
 """
 
 from __future__ import annotations
@@ -71,24 +72,28 @@ class LocalRunner:
         limits: the rate limiter of each provider, shared by all rows.
         concurrency: the most rows in flight at once.
         listener: told the progress after every row, synchronously.
+        retry_failed: send again the rows whose recorded status is `error` (`--retry-failed`).
     """
 
     def __init__(self, target: RowTarget, store: BatchStore, run: BatchRun, path: Path, *, limits: Limits,
-                 concurrency: int = 8, listener: Listener | None = None) -> None:  # fmt: skip
+                 concurrency: int = 8, listener: Listener | None = None,
+                 retry_failed: bool = False) -> None:  # fmt: skip
         self._target, self._store, self._run, self._path = target, store, run, path
         self._limits = limits
+        self._with_failed = not retry_failed
         self._concurrency = max(1, concurrency)
         self._listener = listener
         self.progress = BatchProgress(run.total)
 
     async def run(self, out: TextIO) -> BatchProgress:
         """Run the rows not done yet, writing every row's line to `out` in input order."""
-        done = self._store.done_batch_rows(self._run.id)
+        run_id, with_failed = self._run.id, self._with_failed
+        done = self._store.done_batch_rows(run_id, with_failed=with_failed)
         progress = self.progress
-        progress.done, progress.failed, progress.cost = self._store.batch_counts(self._run.id)
+        progress.done, progress.failed, progress.cost = self._store.batch_counts(run_id, with_failed=with_failed)
         progress.resumed = progress.done
         self._tell()
-        earlier = (row for row in self._store.batch_rows(self._run.id) if row.row in done)
+        earlier = self._store.batch_lines(run_id, with_failed=with_failed)
         output = OrderedOutput(out, window=max(64, 4 * self._concurrency), earlier=earlier)
         slots = asyncio.Semaphore(self._concurrency)
         async with asyncio.TaskGroup() as group:

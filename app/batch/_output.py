@@ -4,8 +4,8 @@ Rows finish out of order; a finished row waits in a reorder buffer until
 every row before it is written. The buffer is bounded: a row may start only
 within `window` rows of the first one not yet written (`wait_for_room`), so
 a slow row holds back new work instead of letting memory grow. When a run
-resumes, the rows done before come from the store (`earlier`, in order) and
-are written in their places.
+resumes, the rows done before come from the store (`earlier`: each one's
+position and OUT line, in order) and are written in their places as they are.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ class OrderedOutput:
     Args:
         sink: a text stream; flushed after each burst of lines.
         window: the most rows that may be finished or running past the first one not written.
-        earlier: the rows finished by an earlier run, in order.
+        earlier: the rows finished by an earlier run, in order: each one's position and OUT line.
     """
 
-    def __init__(self, sink: TextIO, window: int, earlier: Iterable[BatchRow] = ()) -> None:
+    def __init__(self, sink: TextIO, window: int, earlier: Iterable[tuple[int, str]] = ()) -> None:
         self._sink = sink
         self.window = max(1, window)
         self.next_row = 0
@@ -59,19 +59,19 @@ class OrderedOutput:
         for row in sorted(self._waiting):
             self._write(self._waiting.pop(row))
         while self._earlier_next is not None:
-            self._write(self._earlier_next)
+            self._sink.write(self._earlier_next[1] + "\n")
             self._earlier_next = next(self._earlier, None)
         self._sink.flush()
 
     def _drain(self) -> bool:
         wrote = False
         while True:
-            while self._earlier_next is not None and self._earlier_next.row < self.next_row:
+            while self._earlier_next is not None and self._earlier_next[0] < self.next_row:
                 self._earlier_next = next(self._earlier, None)  # also run again now: the new result wins
             if self.next_row in self._waiting:
                 self._write(self._waiting.pop(self.next_row))
-            elif self._earlier_next is not None and self._earlier_next.row == self.next_row:
-                self._write(self._earlier_next)
+            elif self._earlier_next is not None and self._earlier_next[0] == self.next_row:
+                self._sink.write(self._earlier_next[1] + "\n")
             else:
                 break
             self.next_row += 1

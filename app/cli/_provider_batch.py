@@ -105,7 +105,7 @@ def fetch(wiring: Wiring, store: BatchStore, batch_run: BatchRun) -> int:
         return EXIT_OK
     store.update_batch_run(batch_run.id, state="finished")
     with out_file(batch_run.output_path) as out:
-        OrderedOutput(out, 1, store.batch_rows(batch_run.id)).finish()
+        OrderedOutput(out, 1, store.batch_lines(batch_run.id)).finish()
     from app.cli.batch import status_line
 
     print(status_line(store, store.batch_run(batch_run.id)), file=sys.stderr)

@@ -2,7 +2,8 @@
 `orch batch status|fetch|resume ID`: many inputs through a model or a chain.
 
 OUT (stdout without `-o`) gets one JSON line per input, in input order;
-progress goes to stderr. Running the same command again resumes the run.
+progress goes to stderr. Running the same command again resumes the run;
+rows that ended in `error` stay so unless `--retry-failed` sends them again.
 Exit codes: 0 the run finished (failed rows included: stderr says how many),
 1 it could not run, 2 a usage error, 130 interrupted (after recording).
 """
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
             from app.cli import _provider_batch
 
             return _provider_batch.submit(wiring, store, batch_run, resumed)
-        return _run_local(wiring, store, batch_run, args.concurrency, resumed=resumed)
+        return _run_local(wiring, store, batch_run, args, resumed=resumed)
     finally:
         store.close()
 
@@ -66,14 +67,14 @@ def _act(action: str, args: argparse.Namespace, wiring: Wiring, store: BatchStor
 
         return _provider_batch.ACTIONS[action](wiring, store, batch_run)
     if action == "resume":
-        return _run_local(wiring, store, batch_run, args.concurrency, resumed=True)
+        return _run_local(wiring, store, batch_run, args, resumed=True)
     if action == "status":
         sys.stdout.write(status_line(store, batch_run) + "\n")
         return EXIT_OK
     with out_file(batch_run.output_path) as out:
         from app.batch import OrderedOutput
 
-        OrderedOutput(out, 1, store.batch_rows(batch_run.id)).finish()
+        OrderedOutput(out, 1, store.batch_lines(batch_run.id)).finish()
     return EXIT_OK
 
 
@@ -105,7 +106,8 @@ def row_target(runtime: Runtime, wiring: Wiring, target: str) -> RowTarget:
     return ModelTarget(runtime, runtime.model(target), system=system)
 
 
-def _run_local(wiring: Wiring, store: BatchStore, batch_run: BatchRun, concurrency: int, *, resumed: bool) -> int:
+def _run_local(wiring: Wiring, store: BatchStore, batch_run: BatchRun, args: argparse.Namespace, *,
+               resumed: bool) -> int:  # fmt: skip
     import asyncio
 
     from app.batch import Limits, LocalRunner
@@ -116,15 +118,18 @@ def _run_local(wiring: Wiring, store: BatchStore, batch_run: BatchRun, concurren
     runtime.prepare(target.models)  # every key (and the vault password) before progress is drawn
     if batch_run.state != "running":
         batch_run = store.update_batch_run(batch_run.id, state="running")
-    done = len(store.done_batch_rows(batch_run.id)) if resumed else 0
-    again = f" (resuming: {done} done before)" if resumed else ""
+    again = ""
+    if resumed:
+        done, failed, _ = store.batch_counts(batch_run.id)
+        retried = f", {failed} failed to send again" if args.retry_failed and failed else ""
+        again = f" (resuming: {done - failed if args.retry_failed else done} done before{retried})"
     print(f"batch #{batch_run.id}: {batch_run.total} rows, {batch_run.target}{again}", file=sys.stderr)
     limits = Limits(_rate_limits(config))
     path = Path(batch_run.input.path)
     progress: BatchProgress | None = None
     with out_file(batch_run.output_path) as out, _listener(wiring) as listener:
-        runner = LocalRunner(target, store, batch_run, path, limits=limits, concurrency=concurrency,
-                             listener=listener)  # fmt: skip
+        runner = LocalRunner(target, store, batch_run, path, limits=limits, concurrency=args.concurrency,
+                             listener=listener, retry_failed=args.retry_failed)  # fmt: skip
         try:
             progress = asyncio.run(_run_then_close(runtime, runner, out))
         except KeyboardInterrupt:
@@ -188,6 +193,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", nargs="?", metavar="INPUT|ID", help="a .jsonl file or a text file (one input a line); or a run id")
     parser.add_argument("-o", "--output", metavar="OUT.jsonl", help="where the results go (default: stdout)")
     parser.add_argument("--concurrency", type=int, default=8, metavar="N", help="rows at once (default 8)")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="when resuming, send again the rows that ended with status error (default: keep them)")  # fmt: skip
     parser.add_argument("--provider-batch", action="store_true",
                         help="hand the rows to the provider's batch API (OpenAI, Anthropic): about half the price")  # fmt: skip
 

@@ -60,6 +60,13 @@ class RetryPolicy:
         return self.backoff_s(retry)
 
 
+POOL_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0)
+"""No cap of the pool's own: every caller bounds how many requests it has in flight (a batch its
+`--concurrency`). httpx's default keeps only 20 connections alive, and httpcore closes an idle one
+whenever the pool holds more than that, so 32 rows in flight opened a new connection for most
+requests (and paid for the connect and close on the event loop). Idle ones still go after 5 s."""
+
+
 class _TransportPerScheme(httpx.AsyncBaseTransport):
     """The default transport, built per URL scheme on first use.
 
@@ -74,7 +81,8 @@ class _TransportPerScheme(httpx.AsyncBaseTransport):
         scheme = request.url.scheme
         transport = self._transports.get(scheme)
         if transport is None:
-            transport = self._transports[scheme] = httpx.AsyncHTTPTransport(verify=scheme == "https")
+            transport = httpx.AsyncHTTPTransport(verify=scheme == "https", limits=POOL_LIMITS)
+            self._transports[scheme] = transport
         return await transport.handle_async_request(request)
 
     async def aclose(self) -> None:

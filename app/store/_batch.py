@@ -158,33 +158,58 @@ class BatchStore(StoreBase):
                  row.error),
             )  # fmt: skip
 
-    def done_batch_rows(self, run_id: int) -> set[int]:
-        """The positions of the rows of `run_id` that have a result."""
+    def done_batch_rows(self, run_id: int, *, with_failed: bool = True) -> set[int]:
+        """The positions of the rows of `run_id` that have a result (without the error rows if not `with_failed`)."""
         with self._read() as db:
-            return {r[0] for r in db.execute("SELECT row FROM batch_rows WHERE run_id = ?", (run_id,))}
+            rows = db.execute(f"SELECT row FROM batch_rows WHERE run_id = ?{_kept(with_failed)}", (run_id,))
+            return {r[0] for r in rows}
 
-    def batch_rows(self, run_id: int) -> Iterator[BatchRow]:
-        """The results of `run_id`, in input order, read in pages (a run may have many rows)."""
+    def batch_lines(self, run_id: int, *, with_failed: bool = True) -> Iterator[tuple[int, str]]:
+        """Each done row of `run_id` as its position and its OUT line (no newline), in input order.
+
+        The line is the JSON of `BatchRow.to_json()`, built by SQLite: a resume writes tens of
+        thousands of them, and not making a `BatchRow` of each and serialising it again is most
+        of its speed. Read in pages (a run may have many rows); `with_failed=False` leaves out the
+        error rows (those `--retry-failed` sends again).
+        """
         after = -1
         while True:
             with self._read() as db:
                 page = db.execute(
-                    "SELECT * FROM batch_rows WHERE run_id = ? AND row > ? ORDER BY row LIMIT 2000", (run_id, after)
+                    f"SELECT row, {_OUT_LINE} FROM batch_rows WHERE run_id = ? AND row > ?{_kept(with_failed)}"
+                    f" ORDER BY row LIMIT {_PAGE}",
+                    (run_id, after),
                 ).fetchall()
             if not page:
                 return
-            for r in page:
-                yield _to_row(r)
-            after = page[-1]["row"]
+            for position, line in page:
+                yield position, line
+            after = page[-1][0]
 
-    def batch_counts(self, run_id: int) -> tuple[int, int, float | None]:
-        """How many rows of `run_id` are done, how many of them failed, and their cost so far."""
+    def batch_counts(self, run_id: int, *, with_failed: bool = True) -> tuple[int, int, float | None]:
+        """How many rows of `run_id` are done, how many of them failed, and their cost so far
+        (all of it about the rows that did not fail, if not `with_failed`)."""
         with self._read() as db:
-            done, failed, cost = db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(status = 'error'), 0), SUM(cost) FROM batch_rows WHERE run_id = ?",
+            done, failures, cost = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(status = 'error'), 0), SUM(cost) FROM batch_rows"
+                f" WHERE run_id = ?{_kept(with_failed)}",
                 (run_id,),
             ).fetchone()
-        return done, failed, cost
+        return done, failures, cost
+
+
+_PAGE = 5000
+_OUT_LINE = (
+    "'{\"id\": ' || json_quote(id) || ', \"output\": ' || json_quote(output) || ', \"status\": ' || json_quote(status)"
+    " || ', \"input_tokens\": ' || json_quote(input_tokens) || ', \"output_tokens\": ' || json_quote(output_tokens)"
+    " || ', \"cost\": ' || json_quote(cost) || ', \"error\": ' || json_quote(error) || '}'"
+)
+"""An OUT line in SQL, the same text as `json.dumps(row.to_json(), ensure_ascii=False)` (json_quote
+gives null for NULL, and escapes as `json` does; a cost may show fewer digits past the 15th)."""
+
+
+def _kept(with_failed: bool) -> str:
+    return "" if with_failed else " AND status != 'error'"
 
 
 def _to_run(row: sqlite3.Row) -> BatchRun:
@@ -194,11 +219,4 @@ def _to_run(row: sqlite3.Row) -> BatchRun:
         options=json.loads(row["options"]), output_path=row["output_path"], mode=row["mode"],
         provider=row["provider"], provider_batch_id=row["provider_batch_id"], state=row["state"],
         total=row["total"], created=row["created"], updated=row["updated"],
-    )  # fmt: skip
-
-
-def _to_row(row: sqlite3.Row) -> BatchRow:
-    return BatchRow(
-        row["row"], row["id"], row["status"], row["output"], row["input_tokens"], row["output_tokens"], row["cost"],
-        row["error"],
     )  # fmt: skip

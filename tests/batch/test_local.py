@@ -25,7 +25,7 @@ def _runtime(config_path: Path) -> Runtime:
 
 
 def _run(config_path: Path, inputs: Path, store: BatchStore, *, concurrency: int = 8, chain: str | None = None,
-         limits: Limits | None = None) -> tuple[str, object]:  # fmt: skip
+         limits: Limits | None = None, retry_failed: bool = False) -> tuple[str, object]:  # fmt: skip
     runtime = _runtime(config_path)
     config, sources = config_module.load(str(config_path))
     if chain:
@@ -38,7 +38,7 @@ def _run(config_path: Path, inputs: Path, store: BatchStore, *, concurrency: int
     async def go():
         try:
             return await LocalRunner(target, store, run, inputs, limits=limits or Limits({}),
-                                     concurrency=concurrency).run(out)  # fmt: skip
+                                     concurrency=concurrency, retry_failed=retry_failed).run(out)  # fmt: skip
         finally:
             await runtime.aclose()
 
@@ -184,3 +184,36 @@ def test_running_again_sends_only_what_is_not_done(tmp_path: Path, llm_server: L
     assert len(rows) == 30 and [r["id"] for r in rows] == [f"r{i}" for i in range(30)]
     assert [rows[i]["output"] for i in (0, 5, 29)] == ["from before"] * 3 and rows[1]["output"] == "ok"
     assert len(llm_server.requests) == 27 and progress.resumed == 3
+
+
+def test_retry_failed_sends_the_error_rows_again_and_keeps_the_rest(tmp_path: Path, llm_server: LLMServer) -> None:
+    from app.store import BatchRow
+
+    before = [BatchRow(row, f"r{row}", "error", "", error="boom") if row in (1, 4)
+              else BatchRow(row, f"r{row}", "complete", "from before") for row in range(6)]  # fmt: skip
+    llm_server.default = WireAnswer("ok")
+    inputs, store = write_inputs(tmp_path / "in.jsonl", 6), BatchStore(tmp_path / "history.db")
+    with store:
+        run, _ = start_run(store, "fast", inputs, {}, output_path=None)
+        for result in before:
+            store.add_batch_row(run.id, result)
+        config_path = batch_config(tmp_path / "conf", llm_server)
+        again, _ = _run(config_path, inputs, store)
+        assert len(llm_server.requests) == 0  # by default a failed row stays failed
+        assert [json.loads(line)["status"] for line in again.splitlines()].count("error") == 2
+        text, progress = _run(config_path, inputs, store, retry_failed=True)
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert [r["output"] for r in rows] == ["from before", "ok", "from before", "from before", "ok", "from before"]
+    assert all(r["status"] == "complete" for r in rows) and len(llm_server.requests) == 2
+    assert progress.resumed == 4 and progress.failed == 0 and progress.done == 6
+
+
+def test_a_resumed_rows_line_is_the_line_a_fresh_run_wrote(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.default = _Counting(delay_s=0)
+    config_path = batch_config(tmp_path / "conf", llm_server)
+    inputs = write_inputs(tmp_path / "in.jsonl", 20)
+    with BatchStore(tmp_path / "history.db") as store:
+        fresh, _ = _run(config_path, inputs, store)
+        resumed, progress = _run(config_path, inputs, store)
+    assert progress.resumed == 20 and len(llm_server.requests) == 20
+    assert resumed == fresh
