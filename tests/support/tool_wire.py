@@ -21,9 +21,7 @@ from typing import Any
 from tests.support.llm_server import Reply
 from tests.support.wire import anthropic_tool_events, gemini_tool_call_events, openai_tool_call_events
 
-__all__ = ["KINDS", "Call", "calls_sent", "results_sent", "tool_reply"]
-
-KINDS = ("openai", "anthropic", "gemini")
+__all__ = ["Call", "calls_sent", "results_sent", "tool_reply"]
 
 Call = tuple[str, str, dict[str, Any]]
 """(call id, wire name, arguments)."""

@@ -19,15 +19,12 @@ from app.tools import McpServers, ToolSession
 from app.types import Message, ToolCall, ToolResult
 from app.vault import Vault
 from tests.support.chain_world import load_config
-from tests.support.config_files import write_config
 from tests.support.llm_server import LLMServer, stream_reply
-from tests.support.tool_wire import KINDS, calls_sent, results_sent, tool_reply
+from tests.support.tool_wire import calls_sent, results_sent, tool_reply
+from tests.support.tool_world import KINDS, PROVIDER_KEYS, tools_config
 from tests.tools.conftest import START_TIMEOUT_S, key_ring, stdio
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.parametrize("kind", KINDS)]
-
-KEYS = {"OPENAI_API_KEY": "sk-test-openai", "ANTHROPIC_API_KEY": "sk-ant-test", "GEMINI_API_KEY": "gm-test"}
-
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def servers(tmp_path_factory):
@@ -39,13 +36,8 @@ async def servers(tmp_path_factory):
 
 def runtime_for(folder: Path, server: LLMServer) -> Runtime:
     """Models `openai`, `anthropic` and `gemini`, each of its kind, all answered by `server`."""
-    providers = {
-        kind: {**server.provider_config(kind), "key": {"env": f"{kind.upper()}_API_KEY"}} for kind in KINDS
-    }
-    config = {"default_model": "openai", "network": {"max_retries": 0, "timeout_s": 20}, "providers": providers}
-    models = [{"name": kind, "provider": kind, "id": f"{kind}-test-3"} for kind in KINDS]
-    loaded, _ = load_config(write_config(folder, config, models))
-    return Runtime(loaded, KeyRing(Vault(folder / "vault.enc"), env=KEYS))
+    loaded, _ = load_config(tools_config(folder, server))
+    return Runtime(loaded, KeyRing(Vault(folder / "vault.enc"), env=PROVIDER_KEYS))
 
 
 async def answer(runtime: Runtime, kind: str, servers: McpServers, question: str = "what is 2 + 3?"):
