@@ -82,6 +82,7 @@ def test_a_server_that_dies_mid_call_is_an_error_result_and_the_repl_goes_on(orc
     assert result[0] == "c1" and result[2] is True
     term.enter("are you there?")
     term.wait_for("still here")
+    term.wait_for("openai>", count=3)  # the prompt is back: Ctrl-D typed ahead of it may be dropped
     term.ctrl("d")
     assert term.wait_exit() == 0
 
