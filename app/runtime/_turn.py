@@ -70,6 +70,7 @@ class Turn:
         self._estimated_input: int | None = None
         self._chars = 0  # of this round's text and reasoning: its output's estimate until the provider counts it
         self._stopped: str | None = None
+        self._offer: Offer | None = None
 
     @property
     def record(self) -> AnswerRecord:
@@ -77,6 +78,12 @@ class Turn:
         if self._record is not None:
             return self._record
         return self._make_record("interrupted")
+
+    def tool_name(self, wire_name: str) -> str:
+        """The `server.tool` a call's name stands for (a call names its tool as the model was offered it,
+        `server__tool`); a name no offered tool has comes back as it is."""
+        tool = self._offer.tool(wire_name) if self._offer is not None else None
+        return tool.qualified if tool is not None else wire_name
 
     async def __aenter__(self) -> Turn:
         self._started = time.monotonic()
@@ -106,7 +113,7 @@ class Turn:
 
     async def _events(self) -> AsyncIterator[Event]:
         try:
-            offer = await self._tools.offer() if self._tools is not None else None
+            offer = self._offer = await self._tools.offer() if self._tools is not None else None
             specs = offer.specs if offer else ()
             messages = tuple(self._messages)
             rounds = 0

@@ -108,6 +108,7 @@ class AnswerView:
         self._answer_begun = False
         self._late_thinking: list[str] = []
         self._finished = False
+        self.tool_names: Callable[[str], str] = str  # set to the turn's `tool_name` once it is known
 
     @property
     def live(self) -> bool:
@@ -137,7 +138,7 @@ class AnswerView:
             from app.ui import tool_view
 
             self.pause()
-            tool_view.show(self._console, event)
+            tool_view.show(self._console, event, self.tool_names)
 
     def pause(self) -> None:
         """End the live part here (the text so far stays printed), to show a tool call or ask about it;

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from app.types import TextDelta
+from app.types import TextDelta, ToolCall, ToolResult
 from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ async def write_plain(chat: Chat, out: TextIO | None = None, *, sanitize: bool =
 
     A pipe is not a terminal, so the text goes as it came; `sanitize` makes
     its control characters visible (`--sanitize`, for output bound for one).
+    Tool calls and their results are told on stderr; a call that needs
+    approval is refused (no one is asked when stdout is not a terminal), unless `-y`.
     """
     writer = CoalescingWriter(out or sys.stdout)
     try:
@@ -63,8 +66,17 @@ async def write_plain(chat: Chat, out: TextIO | None = None, *, sanitize: bool =
             async for event in turn:
                 if isinstance(event, TextDelta) and event.text:
                     writer.write(visible(event.text) if sanitize else event.text)
+                elif isinstance(event, ToolCall | ToolResult):
+                    _tell_on_stderr(event, turn.tool_name)
     finally:
         writer.end()
+
+
+def _tell_on_stderr(event: ToolCall | ToolResult, names: Callable[[str], str]) -> None:
+    from app.ui import tool_view
+    from app.ui.style import make_console
+
+    tool_view.show(make_console(stderr=True), event, names)
 
 
 async def show_on_terminal(chat: Chat) -> None:

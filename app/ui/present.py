@@ -80,6 +80,7 @@ async def stream_answer(console: Console, chat: Chat, ask: Callable[[str], Await
         approver = tool_approver(paused_ask)
     try:
         async with chat.reply(approver=approver) as turn:
+            view.tool_names = turn.tool_name
             async for event in turn:
                 view.feed(event)
     finally:

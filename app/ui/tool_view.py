@@ -29,9 +29,13 @@ QUESTION = "run? [y]es / [n]o / [a]lways for this tool "
 _ANSWERS = {"y": Decision.YES, "yes": Decision.YES, "a": Decision.ALWAYS, "always": Decision.ALWAYS}
 
 
-def call_block(call: ToolCall) -> RenderableType:
-    """`tool NAME` and its arguments as indented JSON (cut after a screenful)."""
-    head = Text.assemble(("tool ", "chat.notice"), (visible(call.name), "bold"))
+Names = Callable[[str], str]
+"""From the name a call carries (the wire name, `server__tool`) to the one shown (`server.tool`)."""
+
+
+def call_block(call: ToolCall, names: Names = str) -> RenderableType:
+    """`tool SERVER.TOOL` and its arguments as indented JSON (cut after a screenful)."""
+    head = Text.assemble(("tool ", "chat.notice"), (visible(names(call.name)), "bold"))
     if not call.arguments:
         return head
     lines = json.dumps(call.arguments, indent=2, ensure_ascii=False, default=str).splitlines()
@@ -40,20 +44,23 @@ def call_block(call: ToolCall) -> RenderableType:
     return Group(head, Padding(Text(visible("\n".join(lines)), style="chat.footer"), (0, 0, 0, 2), expand=False))
 
 
-def result_line(result: ToolResult) -> Text:
-    """`  ✓ NAME: 120 characters · 0.4 s`, or the error's first line."""
+def result_line(result: ToolResult, names: Names = str) -> Text:
+    """`  ✓ SERVER.TOOL: 120 characters · 0.4 s`, or the error's first line."""
+    name = names(result.name)
     took = f" · {result.seconds:.1f} s" if result.seconds is not None else ""
     if result.is_error:
         first = result.text.strip().split("\n", 1)[0]
-        return Text(visible(f"  ✗ {result.name}: {first}{took}"), style="chat.error")
+        return Text(visible(f"  ✗ {name}: {first}{took}"), style="chat.error")
     size = len(result.text)
-    return Text(visible(f"  ✓ {result.name}: {size} character{'s' if size != 1 else ''}{took}"), style="chat.notice")
+    return Text(visible(f"  ✓ {name}: {size} character{'s' if size != 1 else ''}{took}"), style="chat.notice")
 
 
-def show(console: Console, event: ToolCall | ToolResult) -> None:
+def show(console: Console, event: ToolCall | ToolResult, names: Names = str) -> None:
+    """Print a call or a result, its tool named through `names` (a turn's `tool_name`)."""
     from app.types import ToolCall
 
-    console.print(call_block(event) if isinstance(event, ToolCall) else result_line(event), highlight=False)
+    block = call_block(event, names) if isinstance(event, ToolCall) else result_line(event, names)
+    console.print(block, highlight=False)
 
 
 def decision(answer: str) -> Decision:

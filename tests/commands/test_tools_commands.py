@@ -54,7 +54,7 @@ async def test_a_call_is_asked_about_and_the_answer_goes_on(tmp_path: Path, type
     chat = chat_with_tools(tmp_path, provider, enabled=["t.add"])
     s = await run_repl(chat, "add please" + ENTER + typed + ENTER)
     assert not s.errors(), s.text
-    assert "tool t__add" in s.text and '"a": 2' in s.text  # the question itself goes to prompt-toolkit's output
+    assert "tool t.add" in s.text and "t__add" not in s.text and '"a": 2' in s.text  # the question itself goes to prompt-toolkit's output
     result = [p for p in chat.messages[-1].record.parts if p.kind == "tool_result"][0]
     assert (result.text == "5") is ran and (result.text == REFUSED) is not ran
     assert "done" in s.text

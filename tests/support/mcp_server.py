@@ -6,7 +6,7 @@
 Tools: `add(a, b)`, `slow(s)` (sleeps s seconds), `fail()` (raises), `big(n)` (n
 characters), `env()` (its own environment, as JSON), `header(name)` (a header of the
 HTTP request that called it), `pid()` (its process id), `die()` (the process exits
-mid-call). A prompt `review(topic)` and a resource `notes://today`.
+mid-call), `complain(text)` (fails with `text` as its error). A prompt `review(topic)` and a resource `notes://today`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 import sys
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 RESOURCE_TEXT = "Today: write the tests first."
 
@@ -38,6 +39,11 @@ async def slow(s: float) -> str:
 @server.tool(description="Always fails.")
 def fail() -> str:
     raise RuntimeError("the tool broke on purpose")
+
+
+@server.tool(description="Fails, with text as its error (what the server says is passed on as it is).")
+def complain(text: str) -> str:
+    raise ToolError(text)
 
 
 @server.tool(description="A result of n characters.")
