@@ -93,7 +93,8 @@ class HttpProvider:
 
     Subclasses set `path` (appended to `base_url`) and `parser_class`, and
     implement `request_headers` and `request_body`; one whose URL depends on
-    the model overrides `url`.
+    the model overrides `url`, one whose parser must know more of the request
+    than its endpoint overrides `parser_for`.
 
     Args:
         name: the provider's name in config.yaml (used in messages).
@@ -140,6 +141,10 @@ class HttpProvider:
         key = self._key
         return Endpoint(self.name, self.url(request.model_id), request.model_id, self.config.key, key is not None, key)
 
+    def parser_for(self, endpoint: Endpoint, request: ChatRequest) -> AnswerParser:
+        """The parser of one answer to `request`."""
+        return self.parser_class(endpoint)
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
         """Stream the answer to `request` as events.
 
@@ -147,7 +152,7 @@ class HttpProvider:
             app.errors.ProviderError: with a message for the user.
         """
         endpoint = self.endpoint(request)
-        parser = self.parser_class(endpoint)
+        parser = self.parser_for(endpoint, request)
         headers = {"content-type": "application/json", **self.request_headers(self._key), **self.config.headers}
         events = post_sse(
             self.client,
