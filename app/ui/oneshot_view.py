@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from app.types import TextDelta
+from app.types import Retry, TextDelta
 from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ class CoalescingWriter:
 
 
 async def write_plain(chat: Chat, out: TextIO | None = None, *, sanitize: bool = False) -> None:
-    """Write the reply's text to `out` (stdout) as it arrives: the model's bytes, nothing else.
+    """Write the reply's text to `out` (stdout) as it arrives: the model's bytes, nothing else
+    (a retry is one dim line on stderr).
 
     A pipe is not a terminal, so the text goes as it came; `sanitize` makes
     its control characters visible (`--sanitize`, for output bound for one).
@@ -63,8 +64,17 @@ async def write_plain(chat: Chat, out: TextIO | None = None, *, sanitize: bool =
             async for event in turn:
                 if isinstance(event, TextDelta) and event.text:
                     writer.write(visible(event.text) if sanitize else event.text)
+                elif isinstance(event, Retry):
+                    _say_retry(event)
     finally:
         writer.end()
+
+
+def _say_retry(event: Retry) -> None:
+    from app.ui.answer_view import retry_line
+    from app.ui.style import make_console
+
+    make_console(stderr=True).print(f"orch: {retry_line(event)}", style="dim", markup=False)
 
 
 async def show_on_terminal(chat: Chat) -> None:
