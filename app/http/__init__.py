@@ -21,7 +21,8 @@ the caller chooses the words. Keys travel in headers only, never in URLs.
 
 Modules: `_client` (client, timeouts, retry policy), `_failures` (what a
 failure is, as data), `_body` (the size limit), `_retry` (the tries before
-the first byte), `_stream` (the streaming driver).
+the first byte), `_stream` (the streaming driver), `_fetch` (`get_json`: one
+small document, such as a server's model list, with no retries).
 """
 
 from app.http._client import (
@@ -36,6 +37,7 @@ from app.http._client import (
     retry_after_s,
 )
 from app.http._failures import FailureKind, HttpFailure, is_loopback
+from app.http._fetch import get_json
 from app.http._retry import RetryDelay
 from app.http._stream import WireParser, post_sse
 
@@ -50,6 +52,7 @@ __all__ = [
     "RetryPolicy",
     "WireParser",
     "create_client",
+    "get_json",
     "is_loopback",
     "max_answer_bytes",
     "policy_for",
