@@ -100,7 +100,14 @@ class ToolSpec:
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:
+    """A piece of the answer's text.
+
+    `signature` is the provider's seal on the text part it ends (Gemini's `thoughtSignature`),
+    which it wants back with that part on the next request.
+    """
+
     text: str
+    signature: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,7 +98,8 @@ class ProviderBatch:
         """A result, read by the adapter's parser as a whole (non-streamed) answer."""
         if error is not None or response is None:
             return BatchRow(row, ident, "error", "", error=error or "no result")
-        parser = self._provider.parser_class(self._provider.endpoint(self._request("")))
+        request = self._request("")
+        parser = self._provider.parser_for(self._provider.endpoint(request), request)
         answer = Answer()
         try:
             for event in (*parser.feed_json(response), *parser.finish()):

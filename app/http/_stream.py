@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import aclosing
 from typing import Any, Protocol, TypeVar
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
 from app.http._body import BoundedBody
-from app.http._client import RETRY_STATUSES, RetryPolicy, max_answer_bytes, policy_for, retry_after_s
-from app.http._failures import FailureKind, HttpFailure, connect_failure, is_final, transport_failure
-
-log = logging.getLogger("app.http")
-
-_ERROR_BODY_LIMIT = 64 * 1024
+from app.http._client import RetryPolicy, max_answer_bytes, policy_for
+from app.http._failures import FailureKind, HttpFailure, transport_failure
+from app.http._retry import Deadline, RetryDelay, Sending, Wait
 
 E = TypeVar("E")
 E_co = TypeVar("E_co", covariant=True)
-
-RetryDelay = Callable[[bytes], float | None]
-"""Reads the wait (seconds) an error body asks for; None when it asks for none."""
 
 
 class _DeadlineStream(httpx.AsyncByteStream):
@@ -36,7 +28,7 @@ class _DeadlineStream(httpx.AsyncByteStream):
     it is enough.
     """
 
-    def __init__(self, inner: Any, deadline: _Deadline, read_timeout_s: float | None) -> None:
+    def __init__(self, inner: Any, deadline: Deadline, read_timeout_s: float | None) -> None:
         self._inner = inner
         self._deadline = deadline
         self._read_timeout_s = read_timeout_s
@@ -58,89 +50,6 @@ class _DeadlineStream(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-
-class _Deadline:
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._loop = asyncio.get_running_loop()
-        self.at = self._loop.time() + seconds
-
-    def remaining(self) -> float:
-        return self.at - self._loop.time()
-
-    def scope(self) -> asyncio.Timeout:
-        return asyncio.timeout_at(self.at)
-
-
-async def _read_error_body(response: httpx.Response, deadline: _Deadline) -> bytes:
-    """The start of an error body, read bounded in size and time; closes the response."""
-    body = bytearray()
-    try:
-        async with deadline.scope():
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) >= _ERROR_BODY_LIMIT:
-                    break
-    except (httpx.HTTPError, TimeoutError):
-        pass  # a broken error body still leaves the status to report
-    finally:
-        await response.aclose()
-    return bytes(body)
-
-
-@asynccontextmanager
-async def _open(
-    client: httpx.AsyncClient,
-    url: str,
-    request: httpx.Request,
-    policy: RetryPolicy,
-    deadline: _Deadline,
-    retry_delay: RetryDelay | None,
-) -> AsyncIterator[httpx.Response]:
-    """A 2xx response whose body is still unread, retrying what is safe to retry."""
-    tries = 0
-    cause: BaseException | None
-    while True:
-        tries += 1
-        try:
-            async with deadline.scope():
-                response = await client.send(request, stream=True)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
-            failure, cause = connect_failure(url, exc, tries), exc
-            if is_final(failure, request.url):
-                raise failure from exc
-            delay = policy.backoff_s(tries)
-        else:
-            if response.is_success:
-                break
-            body = await _read_error_body(response, deadline)
-            status = response.status_code
-            asked_s = retry_after_s(response.headers)
-            failure = HttpFailure(
-                FailureKind.STATUS,
-                url,
-                tries=tries,
-                status=status,
-                body=body,
-                content_type=response.headers.get("content-type", ""),
-                retry_after_s=asked_s,
-            )
-            cause = None
-            vetoed = response.headers.get("x-should-retry", "").lower() == "false"
-            if status not in RETRY_STATUSES or vetoed:
-                raise failure
-            if asked_s is None and retry_delay is not None:
-                asked_s = retry_delay(body)
-            delay = policy.delay_s(tries, asked_s)
-        if tries > policy.max_retries or delay > deadline.remaining():
-            raise failure from cause
-        log.debug("try %d failed (%s); retrying in %.2fs", tries, failure, delay)
-        await policy.sleep(delay)
-    try:
-        yield response
-    finally:
-        await response.aclose()
 
 
 class WireParser(Protocol[E_co]):
@@ -173,6 +82,7 @@ async def post_sse(
     parser: WireParser[E],
     policy: RetryPolicy | None = None,
     retry_delay: RetryDelay | None = None,
+    on_retry: Callable[[HttpFailure, float], E | None] | None = None,
 ) -> AsyncIterator[E]:
     """POST `body` as JSON to `url` and stream the parsed answer.
 
@@ -185,6 +95,9 @@ async def post_sse(
         policy: overrides the client's retry policy.
         retry_delay: reads the wait a retryable error body asks for (seconds),
             when its headers ask for none; its answer is capped like Retry-After.
+        on_retry: called with the failure about to be retried and the wait
+            before the retry (seconds); what it returns, unless None, is
+            yielded before the wait begins.
 
     Raises:
         HttpFailure: what failed, as data; `TOO_LARGE` after the events of
@@ -194,31 +107,26 @@ async def post_sse(
     """
     policy = policy or policy_for(client)
     limit = max_answer_bytes(client)
-    deadline = _Deadline(policy.timeout_s)
+    deadline = Deadline(policy.timeout_s)
     started = False
     try:
         request = client.build_request("POST", url, headers=headers, json=body)
-        async with _open(client, url, request, policy, deadline, retry_delay) as response:
+        response: httpx.Response | None = None
+        sending = Sending(client, url, request, policy, deadline, retry_delay)
+        async with aclosing(sending.tries()) as outcomes:
+            async for outcome in outcomes:
+                if not isinstance(outcome, Wait):
+                    response = outcome
+                elif on_retry is not None and (event := on_retry(outcome.failure, outcome.delay_s)) is not None:
+                    yield event
+        assert response is not None  # the tries end with the response, or raise
+        try:
             started = True
-            # The deadline is kept by the body's reads, not per event.
-            read_timeout_s = request.extensions.get("timeout", {}).get("read")
-            response.stream = _DeadlineStream(response.stream, deadline, read_timeout_s)
-            body = BoundedBody(response, limit)
-            if "text/event-stream" in response.headers.get("content-type", ""):
-                events = EventSource(body).aiter_sse()  # type: ignore[arg-type]  # reads headers and aiter_text
-                try:
-                    async for sse in events:
-                        for event in _understood(url, parser.feed_sse, sse):
-                            yield event
-                finally:
-                    await events.aclose()
-            else:
-                raw = await body.read()
-                if not body.cut:
-                    for event in _understood(url, _feed_body, url, parser, raw):
-                        yield event
-            if body.cut:
-                raise HttpFailure(FailureKind.TOO_LARGE, url, started=True, size_limit=limit)
+            async with aclosing(_answer(url, request, response, parser, deadline, limit)) as events:
+                async for event in events:
+                    yield event
+        finally:
+            await response.aclose()
         for event in _understood(url, parser.finish):
             yield event
     except httpx.InvalidURL as exc:
@@ -227,6 +135,35 @@ async def post_sse(
         raise transport_failure(url, exc, started) from exc
     except TimeoutError as exc:  # the builtin: our overall deadline passed
         raise HttpFailure(FailureKind.DEADLINE, url, timeout_s=policy.timeout_s, started=started) from exc
+
+
+async def _answer(
+    url: str, request: httpx.Request, response: httpx.Response, parser: WireParser[E], deadline: Deadline, limit: int
+) -> AsyncIterator[E]:
+    """The events of a 2xx response's body, read under the deadline and up to `limit` bytes (decoded).
+
+    Raises:
+        HttpFailure: `TOO_LARGE`, after the events of the part within the limit.
+    """
+    # The deadline is kept by the body's reads, not per event.
+    read_timeout_s = request.extensions.get("timeout", {}).get("read")
+    response.stream = _DeadlineStream(response.stream, deadline, read_timeout_s)
+    body = BoundedBody(response, limit)
+    if "text/event-stream" in response.headers.get("content-type", ""):
+        sse_events = EventSource(body).aiter_sse()  # type: ignore[arg-type]  # reads headers and aiter_text
+        try:
+            async for sse in sse_events:
+                for event in _understood(url, parser.feed_sse, sse):
+                    yield event
+        finally:
+            await sse_events.aclose()
+    else:
+        raw = await body.read()
+        if not body.cut:
+            for event in _understood(url, _feed_body, url, parser, raw):
+                yield event
+    if body.cut:
+        raise HttpFailure(FailureKind.TOO_LARGE, url, started=True, size_limit=limit)
 
 
 def _understood(url: str, feed: Callable[..., Iterable[E]], *args: Any) -> Iterable[E]:

@@ -5,11 +5,12 @@ imported only when first used so that start-up stays light. Each HTTP
 adapter (openai, anthropic, gemini) is its wire format on the one base in
 `_http.py`; `errors.py` turns each vendor's error shapes and every HTTP
 failure into the message a user reads; `echo` needs no network.
+`list_models` asks a provider's server which models it serves (`_listing`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.providers.base import Provider
 
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     import httpx
 
     from app.config import ProviderConfig
+    from app.providers._listing import LISTED_KINDS, ModelList, list_models
+
+__all__ = ["LISTED_KINDS", "ModelList", "Provider", "create_provider", "list_models"]
 
 
 def create_provider(
@@ -49,3 +53,15 @@ def create_provider(
 
         return GeminiProvider(name, config, key, client)
     raise ValueError(f"unknown provider kind {config.kind!r}")
+
+
+_LISTING = frozenset({"LISTED_KINDS", "ModelList", "list_models"})
+
+
+def __getattr__(name: str) -> Any:
+    # The model lists (`orch models --refresh`) need httpx: imported only when asked for.
+    if name in _LISTING:
+        from app.providers import _listing
+
+        return getattr(_listing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,8 @@ An adapter is its wire format and nothing else: the path appended to
 `base_url`, its headers, its request body and its parser. `HttpProvider`
 holds the rest (name, config, key, client), builds the `Endpoint` a request
 goes to, streams the answer through `app.http.post_sse`, and turns what the
-HTTP layer reports into the error tree (`app.providers.errors`).
+HTTP layer reports into the error tree (`app.providers.errors`) and, before
+each retry, a `Retry` event.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import httpx
 from app.http import FailureKind, HttpFailure, RetryPolicy, post_sse
 from app.providers.base import Finish, TextDelta
 from app.text import visible
-from app.providers.errors import cut_line, provider_error, retry_delay_s
+from app.providers.errors import cut_line, provider_error, retry_delay_s, retry_reason
+from app.types import Retry
 
 if TYPE_CHECKING:
     from app.config import AnthropicProviderConfig, GeminiProviderConfig, KeySpec, OpenAIProviderConfig
@@ -88,12 +90,17 @@ def well_formed(value: Any) -> Any:
     return value
 
 
+def _retry_event(failure: HttpFailure, delay_s: float) -> Retry:
+    return Retry(failure.tries, delay_s, retry_reason(failure))
+
+
 class HttpProvider:
     """A provider reached over HTTP; a subclass gives its wire format.
 
     Subclasses set `path` (appended to `base_url`) and `parser_class`, and
     implement `request_headers` and `request_body`; one whose URL depends on
-    the model overrides `url`.
+    the model overrides `url`, one whose parser must know more of the request
+    than its endpoint overrides `parser_for`.
 
     Args:
         name: the provider's name in config.yaml (used in messages).
@@ -140,14 +147,18 @@ class HttpProvider:
         key = self._key
         return Endpoint(self.name, self.url(request.model_id), request.model_id, self.config.key, key is not None, key)
 
+    def parser_for(self, endpoint: Endpoint, request: ChatRequest) -> AnswerParser:
+        """The parser of one answer to `request`."""
+        return self.parser_class(endpoint)
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[Event]:
-        """Stream the answer to `request` as events.
+        """Stream the answer to `request` as events, a `Retry` before each wait to try again.
 
         Raises:
             app.errors.ProviderError: with a message for the user.
         """
         endpoint = self.endpoint(request)
-        parser = self.parser_class(endpoint)
+        parser = self.parser_for(endpoint, request)
         headers = {"content-type": "application/json", **self.request_headers(self._key), **self.config.headers}
         events = post_sse(
             self.client,
@@ -157,6 +168,7 @@ class HttpProvider:
             parser=parser,
             policy=self._policy,
             retry_delay=retry_delay_s,
+            on_retry=_retry_event,
         )
         try:
             async with aclosing(events):

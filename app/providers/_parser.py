@@ -54,8 +54,8 @@ def field(mapping: Any, name: str) -> Any:
 class AnswerParser:
     """The state of one answer being parsed: its text so far, usage, and how it ended.
 
-    Subclasses fill `_input`, `_output`, `_cached` and `_finish` as chunks come,
-    and set `_complete` when the wire says the answer is whole.
+    Subclasses fill `_input`, `_output`, `_cached`, `_cache_write` and `_finish`
+    as chunks come, and set `_complete` when the wire says the answer is whole.
     """
 
     def __init__(self, endpoint: Endpoint) -> None:
@@ -63,6 +63,7 @@ class AnswerParser:
         self._input: int | None = None
         self._output: int | None = None
         self._cached: int | None = None
+        self._cache_write: int | None = None
         self._finish: str | None = None
         self._complete = False
 
@@ -86,9 +87,10 @@ class AnswerParser:
 
     def usage(self) -> list[Event]:
         """The usage so far as an event, if the provider gave any."""
-        if self._input is None and self._output is None and self._cached is None:
+        counts = (self._input, self._output, self._cached, self._cache_write)
+        if all(count is None for count in counts):
             return []
-        return [Usage(self._input, self._output, self._cached)]
+        return [Usage(*counts)]
 
     def finish(self) -> list[Event]:
         """The closing events: usage if any was given, then the finish reason.

@@ -18,14 +18,14 @@ text so far. The request body is built in `_anthropic_body`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field as dataclass_field, replace
+from dataclasses import dataclass, field as dataclass_field
 from typing import TYPE_CHECKING, Any
 
 from app import errors
 from app.providers._anthropic_body import ANSWER_TOOL, DEFAULT_MAX_TOKENS, messages_body
 from app.providers._http import Endpoint, HttpProvider
 from app.providers._parser import AnswerParser, field, token_count, total
-from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta, Usage
+from app.providers.base import ChatRequest, Event, TextDelta, ThinkingDelta
 from app.providers.errors import in_band_error, unreadable_chunk
 from app.types import ToolCall
 
@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 
     from app.config import AnthropicProviderConfig
 
-__all__ = ["API_VERSION", "DEFAULT_MAX_TOKENS", "AnthropicProvider", "MessagesEndpoint", "MessagesParser",
-           "messages_body"]  # fmt: skip
+__all__ = ["API_VERSION", "DEFAULT_MAX_TOKENS", "AnthropicProvider", "MessagesParser", "messages_body"]
 
 API_VERSION = "2023-06-01"
 
@@ -64,13 +63,6 @@ _PIECES: dict[str, tuple[str, type[TextDelta] | type[ThinkingDelta]]] = {
 }
 
 
-@dataclass(frozen=True)
-class MessagesEndpoint(Endpoint):
-    """An endpoint that also says whether the answer comes as the input of the forced `answer` tool."""
-
-    structured: bool = False
-
-
 @dataclass
 class _Block:
     """A content block being streamed whose end means something: a thinking block, a client tool call."""
@@ -95,13 +87,13 @@ class MessagesParser(AnswerParser):
     skipped. Input tokens include those read from and written to the prompt
     cache (`cache_read_input_tokens` + `cache_creation_input_tokens`); the
     ones read are also `cached_tokens`, the ones written `cache_write_tokens`.
+    `structured` says the answer comes as the input of the forced `answer` tool.
     """
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, *, structured: bool = False) -> None:
         super().__init__(endpoint)
-        self._structured = bool(getattr(endpoint, "structured", False))
+        self._structured = structured
         self._blocks: dict[int | None, _Block] = {}
-        self._cache_write: int | None = None
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         raw = event.data.strip()
@@ -138,12 +130,6 @@ class MessagesParser(AnswerParser):
         self._take_usage(body.get("usage"))
         self._complete = True
         return events
-
-    def usage(self) -> list[Event]:
-        events = super().usage()
-        if self._cache_write is None:
-            return events
-        return [replace(events[0] if events else Usage(), cache_write_tokens=self._cache_write)]
 
     # --- blocks ---------------------------------------------------------------------------
 
@@ -283,6 +269,5 @@ class AnthropicProvider(HttpProvider):
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         return messages_body(request)
 
-    def endpoint(self, request: ChatRequest) -> MessagesEndpoint:
-        # The parser is made from the endpoint alone, so the endpoint carries what it must know of the request.
-        return MessagesEndpoint(**vars(super().endpoint(request)), structured=request.schema is not None)
+    def parser_for(self, endpoint: Endpoint, request: ChatRequest) -> MessagesParser:
+        return MessagesParser(endpoint, structured=request.schema is not None)

@@ -33,6 +33,7 @@ __all__ = [
     "provider_detail",
     "provider_error",
     "retry_delay_s",
+    "retry_reason",
     "unreadable_chunk",
 ]
 
@@ -251,6 +252,16 @@ def _tls_hint(name: str, reason: str) -> str:
     if "CERTIFICATE_VERIFY_FAILED" in reason:
         return "The server's certificate is not trusted (SSL_CERT_FILE names the CA bundle to use)."
     return f"The server probably speaks plain http: check the scheme of providers.{name}.base_url (http://, not https://)."
+
+
+_RETRY_REASONS = {FailureKind.CLOSED: "connection closed", FailureKind.CONNECT_FAILED: "cannot connect"}
+
+
+def retry_reason(failure: HttpFailure) -> str:
+    """A try's failure in a word or two, for "retrying in 2 s (429)": the status, else how connecting failed."""
+    if failure.kind is FailureKind.STATUS and failure.status is not None:
+        return str(failure.status)
+    return _RETRY_REASONS.get(failure.kind, failure.kind.value)
 
 
 def cut_line(size_limit: int | None) -> str:

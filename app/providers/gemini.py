@@ -11,7 +11,9 @@ server that answers `application/json` (a JSON array of responses, as
 whole. A `functionCall` part comes whole in one chunk and becomes a
 `ToolCall` (its `thoughtSignature` kept on it, an id made when Gemini gives
 none); an answer that called functions finishes `tool_calls`, since Gemini
-says `STOP` either way. The request body is built in `_gemini_body`.
+says `STOP` either way, and one that ends `MALFORMED_FUNCTION_CALL` failed.
+A text part's `thoughtSignature` rides on its `TextDelta`. The request body
+is built in `_gemini_body`.
 """
 
 from __future__ import annotations
@@ -40,6 +42,17 @@ if TYPE_CHECKING:
 _INVALID = object()
 """Arguments that did not parse as JSON."""
 
+# Finish reasons that end an answer on a tool call Gemini could not make: failures, not a complete answer.
+_FAILED_CALL = {
+    "MALFORMED_FUNCTION_CALL": "stopped on a function call it could not form",
+    "UNEXPECTED_TOOL_CALL": "stopped on a call to a tool it was not offered",
+}
+
+
+def _signature(value: Any) -> str | None:
+    """A part's `thoughtSignature`, when it is one."""
+    return value if isinstance(value, str) and value else None
+
 
 class GenerateParser(AnswerParser):
     """`GenerateContentResponse` chunks to events, for one answer."""
@@ -49,8 +62,17 @@ class GenerateParser(AnswerParser):
         self._calls = 0
 
     def finish(self) -> list[Event]:
+        """The closing events.
+
+        Raises:
+            StreamError: Gemini ended the answer on a function call it could not make.
+        """
         if self._calls and self._finish == "STOP":
             self._finish = "tool_calls"  # the one vocabulary: the model stopped to have its calls run
+        failed = _FAILED_CALL.get(self._finish or "")
+        if failed:
+            raise errors.StreamError(f"{self._endpoint.provider}'s model {failed} ({self._finish})",
+                                     "Ask again; rewording the request or offering fewer tools often helps.")  # fmt: skip
         return super().finish()
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
@@ -74,14 +96,19 @@ class GenerateParser(AnswerParser):
         for candidate in candidates[:1] if isinstance(candidates, list) else ():
             parts = field(field(candidate, "content"), "parts")
             for part in parts if isinstance(parts, list) else ():
+                signature = _signature(field(part, "thoughtSignature"))
                 call = field(part, "functionCall")
                 if isinstance(call, dict):
-                    events.append(self._tool_call(call, part.get("thoughtSignature")))
+                    events.append(self._tool_call(call, signature))
                     continue
                 text = field(part, "text")
-                if not isinstance(text, str) or not text:
+                if not isinstance(text, str) or not (text or signature):
                     continue  # inline data, empty parts
-                events.append(ThinkingDelta(text) if part.get("thought") else TextDelta(text))
+                if part.get("thought"):
+                    if text:
+                        events.append(ThinkingDelta(text))
+                else:
+                    events.append(TextDelta(text, signature))
             self._take_finish(field(candidate, "finishReason"))
         blocked = field(chunk.get("promptFeedback"), "blockReason")
         if self._finish is None:
@@ -94,7 +121,7 @@ class GenerateParser(AnswerParser):
             self._cached = token_count(usage.get("cachedContentTokenCount"))
         return events
 
-    def _tool_call(self, call: dict[str, Any], signature: Any) -> ToolCall:
+    def _tool_call(self, call: dict[str, Any], signature: str | None) -> ToolCall:
         """A `functionCall` part as a `ToolCall`; its id is Gemini's, else `call_N` in this answer's order.
 
         Raises:
@@ -107,7 +134,6 @@ class GenerateParser(AnswerParser):
         call_id = call.get("id")
         if not isinstance(call_id, str) or not call_id:
             call_id = f"call_{self._calls}"
-        signature = signature if isinstance(signature, str) and signature else None
         return ToolCall(call_id, name, self._arguments(name, call.get("args")), signature)
 
     def _arguments(self, name: str, arguments: Any) -> dict[str, Any]:

@@ -14,9 +14,9 @@ ROUND_BREAK = "\n\n"
 class Transcript:
     """The events of every round of one answer, folded.
 
-    Within a round the deltas of one kind in a row are one part (a thinking
-    part keeps the signature its block ended with); a tool call or result is a
-    part of its own. Tokens are counted per round, as the provider said them,
+    Within a round the deltas of one kind in a row are one part (keeping the
+    signature its last signed delta carried: a thinking block's, a Gemini text
+    part's); a tool call or result is a part of its own. Tokens are counted per round, as the provider said them,
     and summed over the rounds.
     """
 
@@ -38,7 +38,7 @@ class Transcript:
                 self._open_kind = kind
             if event.text:
                 self._open.append(event.text)
-            if isinstance(event, ThinkingDelta) and event.signature:
+            if event.signature:
                 self._signature = event.signature
         elif isinstance(event, ToolCall | ToolResult):
             self._close_part()

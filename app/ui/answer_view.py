@@ -23,12 +23,18 @@ from rich.console import Console, Group, RenderableType
 from rich.status import Status
 from rich.text import Text
 
-from app.types import AnswerRecord, Event, TextDelta, ThinkingDelta, ToolCall, ToolResult
+from app.types import AnswerRecord, Event, Retry, TextDelta, ThinkingDelta, ToolCall, ToolResult
 from app.ui.footer import Footer
 from app.ui.sanitize import visible
 from app.ui.streaming import LiveAnswer
 
-__all__ = ["AnswerView"]
+__all__ = ["AnswerView", "retry_line"]
+
+
+def retry_line(event: Retry) -> str:
+    """`retrying in 2 s (429)`."""
+    seconds = f"{event.delay_s:.1f}".removesuffix(".0")
+    return f"retrying in {seconds} s ({visible(event.reason)})"
 
 
 class _Output(Protocol):
@@ -139,6 +145,8 @@ class AnswerView:
 
             self.pause()
             tool_view.show(self._console, event, self.tool_names)
+        elif isinstance(event, Retry):
+            self._retrying(event)
 
     def pause(self) -> None:
         """End the live part here (the text so far stays printed), to show a tool call or ask about it;
@@ -180,6 +188,13 @@ class AnswerView:
             lines.append(Text(str(footer), style="chat.footer"))
         if lines:
             self._console.print(Group(*lines))
+
+    def _retrying(self, event: Retry) -> None:
+        """Said in the waiting line on a terminal, else as a dim line of its own (it comes before any text)."""
+        if self._status is not None:
+            self._status.update(Text(f"waiting for {self._model}… {retry_line(event)}", style="chat.status"))
+        elif self._output is None:
+            self._console.print(Text(retry_line(event), style="chat.status"))
 
     def _out(self) -> _Output:
         if self._output is None:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from app.types import TextDelta, ToolCall, ToolResult
+from app.types import Retry, TextDelta, ToolCall, ToolResult
 from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
@@ -53,7 +53,8 @@ class CoalescingWriter:
 
 
 async def write_plain(chat: Chat, out: TextIO | None = None, *, sanitize: bool = False) -> None:
-    """Write the reply's text to `out` (stdout) as it arrives: the model's bytes, nothing else.
+    """Write the reply's text to `out` (stdout) as it arrives: the model's bytes, nothing else
+    (a retry is one dim line on stderr).
 
     A pipe is not a terminal, so the text goes as it came; `sanitize` makes
     its control characters visible (`--sanitize`, for output bound for one).
@@ -68,6 +69,8 @@ async def write_plain(chat: Chat, out: TextIO | None = None, *, sanitize: bool =
                     writer.write(visible(event.text) if sanitize else event.text)
                 elif isinstance(event, ToolCall | ToolResult):
                     _tell_on_stderr(event, turn.tool_name)
+                elif isinstance(event, Retry):
+                    _say_retry(event)
     finally:
         writer.end()
 
@@ -77,6 +80,13 @@ def _tell_on_stderr(event: ToolCall | ToolResult, names: Callable[[str], str]) -
     from app.ui.style import make_console
 
     tool_view.show(make_console(stderr=True), event, names)
+
+
+def _say_retry(event: Retry) -> None:
+    from app.ui.answer_view import retry_line
+    from app.ui.style import make_console
+
+    make_console(stderr=True).print(f"orch: {retry_line(event)}", style="dim", markup=False)
 
 
 async def show_on_terminal(chat: Chat) -> None:

@@ -11,8 +11,9 @@ from app import errors
 from app.config import GeminiProviderConfig, NetworkConfig
 from app.http import RetryPolicy, create_client
 from app.providers import create_provider
-from app.providers.base import ChatRequest, Finish, Message
+from app.providers.base import ChatRequest, Finish, Message, TextDelta, ThinkingDelta
 from app.providers.gemini import generate_body
+from app.runtime._transcript import Transcript
 from app.types import Event, Part, ToolCall, ToolSpec
 from tests.support.cassettes import replay
 from tests.support.cassettes import Cassette, cassettes
@@ -176,6 +177,49 @@ async def test_a_chunk_cut_inside_a_call_is_a_clear_error() -> None:
                                        content=f"data: {whole[:60]}\n\n".encode()))  # fmt: skip
 
 
+@pytest.mark.parametrize("reason", ["MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL"])
+async def test_an_answer_ended_on_a_call_gemini_could_not_make_is_an_error(reason: str) -> None:
+    chunks = ({"candidates": [{"content": {"parts": [{"text": "Let me check"}]}}]},
+              {"candidates": [{"content": {"parts": []}, "finishReason": reason}]})  # fmt: skip
+    events: list[Event] = []
+    with pytest.raises(errors.StreamError) as raised:
+        await events_of(sse_response(*chunks), into=events)
+    assert [e.text for e in events if isinstance(e, TextDelta)] == ["Let me check"]
+    assert raised.value.message.startswith("gemini's model stopped on a ") and reason in raised.value.message
+    assert raised.value.hint
+    assert KEY not in raised.value.message
+
+
+async def test_a_signed_text_part_keeps_its_signature_on_the_text() -> None:
+    chunks = ({"candidates": [{"content": {"parts": [{"text": "Sunny", "thoughtSignature": "dGV4dA=="}]}}]},
+              {"candidates": [{"content": {"parts": [{"text": "", "thoughtSignature": "bGF0ZQ=="}]},
+                               "finishReason": "STOP"}]})  # fmt: skip
+    texts = [e for e in await events_of(sse_response(*chunks)) if isinstance(e, TextDelta)]
+    assert [(e.text, e.signature) for e in texts] == [("Sunny", "dGV4dA=="), ("", "bGF0ZQ==")]
+
+
+async def test_a_signed_text_part_goes_back_on_the_next_request() -> None:
+    chunk = {"candidates": [{"content": {"parts": [{"text": "Sunny.", "thoughtSignature": "dGV4dA=="}]},
+                             "finishReason": "STOP"}]}  # fmt: skip
+    said = Transcript()
+    for event in await events_of(sse_response(chunk)):
+        said.add(event)
+    said.end_round()
+    assert said.parts == (Part("text", "Sunny.", signature="dGV4dA=="),)
+
+    body = generate_body(ChatRequest("m", (Message("user", "Weather?"), Message("assistant", said.text, said.parts),
+                                           Message("user", "Tomorrow?"))))  # fmt: skip
+    assert body["contents"][1] == {"role": "model", "parts": [{"text": "Sunny.", "thoughtSignature": "dGV4dA=="}]}
+
+
+async def test_a_thought_summary_s_signature_is_not_put_on_the_text() -> None:
+    chunk = {"candidates": [{"content": {"parts": [{"text": "hmm", "thought": True, "thoughtSignature": "c2ln"},
+                                                   {"text": "Yes."}]}, "finishReason": "STOP"}]}  # fmt: skip
+    events = await events_of(sse_response(chunk))
+    assert [e for e in events if isinstance(e, TextDelta)] == [TextDelta("Yes.")]
+    assert [e.text for e in events if isinstance(e, ThinkingDelta)] == ["hmm"]
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -184,12 +228,13 @@ def sse_response(*chunks: object) -> httpx.Response:
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body.encode())
 
 
-async def events_of(response: httpx.Response) -> list[Event]:
-    """The events the adapter reads from `response` (served by `httpx.MockTransport`)."""
+async def events_of(response: httpx.Response, into: list[Event] | None = None) -> list[Event]:
+    """The events the adapter reads from `response` (served by `httpx.MockTransport`), also kept in `into`
+    as they come (so a test sees those before an error)."""
     network = NetworkConfig(max_retries=0)
     client = create_client(network, retry=RetryPolicy.from_network(network),
                            transport=httpx.MockTransport(lambda _: response))  # fmt: skip
-    return await _collect(client, "https://llm.test", ChatRequest("m", (Message("user", "hi"),)))
+    return await _collect(client, "https://llm.test", ChatRequest("m", (Message("user", "hi"),)), into)
 
 
 async def stream_from(server: LLMServer, request: ChatRequest) -> list[Event]:
@@ -199,9 +244,13 @@ async def stream_from(server: LLMServer, request: ChatRequest) -> list[Event]:
                           server.base_url("gemini"), request)  # fmt: skip
 
 
-async def _collect(client: httpx.AsyncClient, base_url: str, request: ChatRequest) -> list[Event]:
+async def _collect(client: httpx.AsyncClient, base_url: str, request: ChatRequest,
+                   into: list[Event] | None = None) -> list[Event]:  # fmt: skip
     provider = create_provider("gemini", GeminiProviderConfig(kind="gemini", base_url=base_url), KEY, client)
+    events = [] if into is None else into
     try:
-        return [event async for event in provider.stream(request)]
+        async for event in provider.stream(request):
+            events.append(event)
+        return events
     finally:
         await client.aclose()

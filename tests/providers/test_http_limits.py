@@ -3,6 +3,7 @@ item 12), and one try for a refused connection on this machine (issue 10)."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 
@@ -15,7 +16,6 @@ from app.http import FailureKind, HttpFailure, RetryPolicy, create_client, is_lo
 from app.providers import create_provider
 from app.providers.base import Answer, ChatRequest, Message
 from app.types import status_of
-from tests.support.llm_server import LLMServer, stream_reply
 
 REQUEST = ChatRequest("m", (Message("user", "hi"),))
 
@@ -91,12 +91,23 @@ async def test_a_json_answer_past_the_limit_is_cut_without_being_parsed() -> Non
 
 
 async def test_https_to_a_plain_http_port_is_tried_once_and_names_the_scheme() -> None:
-    with LLMServer() as server:
-        server.script(stream_reply("openai", "never"))
-        url = server.base_url("openai").replace("http://", "https://")
+    # A plain-http server answers a TLS hello with a 400, as a real one does. (The loopback LLMServer waits for
+    # the end of a header block that a hello never sends, so the handshake waited out connect_timeout_s.)
+    connections = []
+
+    async def plain_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(await reader.read(4096))
+        writer.write(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(plain_http, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
         with pytest.raises(errors.ConnectError) as caught:
-            await ask(None, url, max_retries=3)
+            await ask(None, f"https://127.0.0.1:{port}/v1", max_retries=3)
     error = caught.value
+    assert len(connections) == 1 and connections[0].startswith(b"\x16\x03")  # one try, and it was a TLS hello
     assert "TLS handshake failed" in error.message
     assert "plain http" in (error.hint or "") and "http://" in (error.hint or "")
     assert "Is the server running" not in str(error.hint)

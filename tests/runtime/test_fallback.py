@@ -10,7 +10,7 @@ from app import errors
 from app.config import ModelConfig
 from app.runtime import Runtime
 from app.runtime._fallback import chain_of
-from app.types import Fallback, Message, TextDelta
+from app.types import Fallback, Message, Retry, TextDelta
 from tests.runtime.conftest import world
 from tests.support.llm_server import LLMServer, Reply, free_port, stream_reply
 
@@ -42,7 +42,8 @@ async def test_a_model_answering_529_after_its_retries_falls_back_to_the_next(
     events, record, failure = await take(world(tmp_path, llm_server, second))
     assert failure is None
     assert len(llm_server.requests) == 2  # the first try and its one retry
-    assert events[0] == Fallback("sonnet", "gpt", "overloaded (529)")
+    # The retry was announced, and did not count as the answer having begun.
+    assert events[:2] == [Retry(1, 0.0, "529"), Fallback("sonnet", "gpt", "overloaded (529)")]
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "from gpt"
     assert (record.model, record.requested_model, record.status, record.text) == ("gpt", "sonnet", "complete", "from gpt")
     assert record.cost == pytest.approx((10 * 1.0 + record.output_tokens * 4.0) / 1e6)
@@ -89,7 +90,7 @@ async def test_the_last_fallback_failing_is_the_answer_s_failure(
     second.script(*[Reply.json(503, {"error": {"message": "down"}}, headers={"retry-after": "0"})] * 2)
     events, record, failure = await take(world(tmp_path, llm_server, second))
     assert isinstance(failure, errors.ServerError)
-    assert [type(e).__name__ for e in events] == ["Fallback"]
+    assert [type(e).__name__ for e in events] == ["Retry", "Fallback", "Retry"]
     assert (record.model, record.requested_model, record.status) == ("gpt", "sonnet", "error")
 
 

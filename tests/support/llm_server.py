@@ -13,6 +13,8 @@ nothing with the test's loop) and a benchmark can all use it::
         ... point a provider at server.base_url("openai") ...
         server.requests[0].json()                      # what was sent
 
+Set `served_models` to a list of ids and `GET /v1/models` answers it, as an
+OpenAI-compatible server lists its models (not taking a scripted reply).
 Scripted replies are used one per request, in order; then `default` (a
 callable taking the `ServedRequest`) answers; without one, a 500 says that
 the script ran out. A `Reply` can delay its headers, pace its chunks, drop
@@ -184,6 +186,7 @@ class LLMServer:
 
     def __init__(self, port: int = 0) -> None:
         self.default: Responder | None = None
+        self.served_models: list[str] | None = None
         self.requests: list[ServedRequest] = []
         self._script: deque[Reply | Responder] = deque()
         self._wanted_port = port
@@ -293,6 +296,9 @@ class LLMServer:
         return ServedRequest(method, target, headers, body)
 
     def _reply_for(self, request: ServedRequest) -> Reply:
+        if self.served_models is not None and request.method == "GET" and request.path == "/v1/models":
+            data = [{"id": model_id, "object": "model", "owned_by": "test"} for model_id in self.served_models]
+            return Reply.json(200, {"object": "list", "data": data})
         if self._script:
             chosen = self._script.popleft()
             return chosen if isinstance(chosen, Reply) else chosen(request)
