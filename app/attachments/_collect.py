@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,15 +21,18 @@ _GLOB_CHARS = frozenset("*?[")
 
 
 async def collect(
-    specs: Iterable[str], *, base_dir: Path, fetch: httpx.AsyncClient | None = None, limits: Limits = Limits()
+    specs: Iterable[str], *, base_dir: Path, fetch: httpx.AsyncClient | None = None, limits: Limits = Limits(),
+    resource: Callable[[str], Awaitable[Part]] | None = None,
 ) -> list[Part]:
     """The parts for `specs`, in the order given.
 
     Args:
-        specs: each a file, a glob (`src/**/*.py`), a folder, or an `http(s)://` URL.
+        specs: each a file, a glob (`src/**/*.py`), a folder, an `http(s)://` URL, or an MCP
+            resource (`mcp://SERVER/URI`).
         base_dir: what relative paths are relative to (the working folder; a chain's config folder).
         fetch: the shared HTTP client URLs are fetched with (`Runtime.client()`); None refuses URLs.
         limits: how much may be read, over all the specs together.
+        resource: reads an `mcp://` address from the session's MCP servers; None refuses them.
 
     Returns:
         `file` parts (text with its path as `name`, and its media type) and `image` parts (bytes).
@@ -46,7 +49,9 @@ async def collect(
 
             parts.append(await url_part(spec, fetch, budget))
         elif spec.startswith("mcp://"):
-            raise UsageError(f"{spec}: MCP resources cannot be attached yet")
+            if resource is None:
+                raise UsageError(f"{spec}: there are no MCP servers in this session", "Declare them under mcp_servers:.")
+            parts.append(await resource(spec))
         else:
             parts += _local(spec, base_dir, budget)
     return parts

@@ -121,7 +121,9 @@ async def _collect(chat: Chat, invocation: Invocation) -> list[Part]:
                     defaults.max_bytes if invocation.max_mb is None else int(invocation.max_mb * 1024 * 1024))
     from app.attachments import collect
 
-    return await collect(invocation.attach, base_dir=Path.cwd(), fetch=chat.runtime.client(), limits=limits)
+    tools = chat.tools
+    return await collect(invocation.attach, base_dir=Path.cwd(), fetch=chat.runtime.client(), limits=limits,
+                         resource=tools.resource_part if tools is not None else None)  # fmt: skip
 
 
 async def _answer(chat: Chat, view: View, prompt: str, invocation: Invocation) -> None:

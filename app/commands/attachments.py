@@ -40,7 +40,7 @@ def _paths(ctx: CommandContext, argument: str) -> Iterator[str]:
 
 @COMMANDS.command("file", usage="PATH... [--clear] [max_files=N] [max_mb=N]",
                   help="attach files, globs, folders or web pages to the next message",
-                  arguments=[("PATH", "a file, a glob, a folder (its text files) or an http(s) URL"),
+                  arguments=[("PATH", "a file, a glob, a folder (its text files), an http(s) URL, or mcp://SERVER/URI"),
                              ("--clear", "drop what is attached"), ("max_files=N", "allow more files (200)"),
                              ("max_mb=N", "allow more MB (4)")],
                   example="/file src/*.py notes.md", complete=_paths)  # fmt: skip
@@ -61,7 +61,9 @@ async def file(ctx: CommandContext, argument: str) -> Result:
                         int(float(parsed.pairs.get("max_mb", DEFAULT_MAX_BYTES / 2**20)) * 2**20))  # fmt: skip
     except ValueError:
         raise UsageError("max_files and max_mb take numbers") from None
-    parts = await collect(specs, base_dir=Path.cwd(), fetch=ctx.chat.runtime.client(), limits=limits)
+    tools = ctx.chat.tools
+    parts = await collect(specs, base_dir=Path.cwd(), fetch=ctx.chat.runtime.client(), limits=limits,
+                          resource=tools.resource_part if tools is not None else None)  # fmt: skip
     ctx.chat.attach(parts)
     return _pending(ctx)
 

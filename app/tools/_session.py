@@ -18,7 +18,7 @@ from app.tools._approval import ApprovalPolicy
 from app.tools._records import CallResult, ServerListing, ToolInfo
 from app.tools._registry import ToolRegistry
 from app.tools._wire_names import WireNames
-from app.types import ToolSpec
+from app.types import Part, ToolSpec
 
 if TYPE_CHECKING:
     from app.config._tools import ToolsConfig
@@ -119,6 +119,22 @@ class ToolSession:
         names = WireNames(tools)
         specs = tuple(ToolSpec(names.wire(t.qualified), t.description, t.input_schema or dict(_NO_ARGUMENTS)) for t in tools)
         return Offer(specs, names, self)
+
+    async def resource_part(self, address: str) -> Part:
+        """The resource `mcp://SERVER/URI` (URI as the server lists it), read as a file part named by its address.
+
+        Raises:
+            UsageError: the address is not `mcp://SERVER/URI`.
+            ToolError: no such server, it did not start, or it has no such resource.
+        """
+        from app.errors import UsageError
+
+        server, _, uri = address.removeprefix("mcp://").partition("/")
+        if not server or not uri:
+            raise UsageError(f"{address}: an MCP resource is written mcp://SERVER/URI", "/mcp lists the resources.")
+        read = await self.servers.read_resource(server, uri)
+        text = f"{read.text}\n[cut: {read.size:,} characters in all]" if read.cut else read.text
+        return Part("file", text, name=address, media_type=read.mime_type or "text/plain")
 
     async def aclose(self) -> None:
         """Stop every server that was started."""

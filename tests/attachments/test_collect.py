@@ -115,8 +115,8 @@ async def test_a_web_page_served_on_loopback_is_its_readable_text() -> None:
     assert (image.kind, image.media_type, image.data) == ("image", "image/png", PNG)
 
 
-async def test_an_mcp_resource_is_not_yet_and_a_url_needs_a_client() -> None:
-    with pytest.raises(UsageError, match="cannot be attached yet"):
+async def test_an_mcp_resource_needs_the_sessions_servers_and_a_url_needs_a_client() -> None:
+    with pytest.raises(UsageError, match="no MCP servers in this session"):
         await collect(["mcp://files/readme"], base_dir=Path("."))
     with pytest.raises(UsageError, match="no network client"):
         await collect(["https://example.org/"], base_dir=Path("."))

@@ -61,3 +61,20 @@ async def test_a_call_is_asked_about_and_the_answer_goes_on(tmp_path: Path, type
     if typed == "a":
         assert not chat.tools.policy.needs_asking("t.add")
     assert isinstance(ToolResult("c1", "t__add", "5"), ToolResult)
+
+
+async def test_file_attaches_an_mcp_resource_to_the_next_message(tmp_path: Path) -> None:
+    from tests.support.mcp_server import RESOURCE_TEXT
+
+    chat = chat_with_tools(tmp_path, Rounds([TextDelta("read it"), Finish("stop")]))
+    s = await run_repl(chat, "/file mcp://t/notes://today" + ENTER + "what does it say?" + ENTER)
+    assert not s.errors(), s.text
+    attached = chat.messages[0].attachments
+    assert [(p.kind, p.name, p.text) for p in attached] == [("file", "mcp://t/notes://today", RESOURCE_TEXT)]
+
+
+async def test_a_bad_mcp_address_is_one_clear_line(tmp_path: Path) -> None:
+    s = await run_repl(chat_with_tools(tmp_path), "/file mcp://t" + ENTER + "/file mcp://nosuch/x" + ENTER)
+    assert "an MCP resource is written mcp://SERVER/URI" in s.text
+    assert "nosuch" in s.text and "Traceback" not in s.text
+    assert s.chat.attachments == []
