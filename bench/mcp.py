@@ -25,6 +25,7 @@ from app.config._tools import McpServerConfig
 from app.keys import KeyRing
 from app.tools import McpServers
 from app.vault import Vault
+from bench._table import print_verdicts
 
 SERVER = Path(__file__).resolve().parents[1] / "tests" / "support" / "mcp_server.py"
 PARALLEL_TARGET_S = 1.2
@@ -78,11 +79,7 @@ def main() -> None:
         ("3 parallel calls of a 1-s tool", f"{parallel:.2f} s",
          "ok" if parallel < PARALLEL_TARGET_S else f"OVER {PARALLEL_TARGET_S} s"),
     ]  # fmt: skip
-    width = max(len(row[0]) for row in rows)
-    print(f"{'measure':<{width}}  {'time':>10}  verdict")
-    for name, value, verdict in rows:
-        print(f"{name:<{width}}  {value:>10}  {verdict}")
-    print(f"({args.sessions} sessions, {args.calls} later calls each, stdio server, Python {sys.version.split()[0]})")
+    print_verdicts(rows, f"{args.sessions} sessions, {args.calls} later calls each, stdio server, Python {sys.version.split()[0]}")
 
 
 if __name__ == "__main__":

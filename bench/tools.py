@@ -29,6 +29,7 @@ from app.runtime import Runtime
 from app.tools import McpServers, ToolSession
 from app.types import Message
 from app.vault import Vault
+from bench._table import print_verdicts
 from tests.support.chain_world import load_config
 from tests.support.llm_server import LLMServer, stream_reply
 from tests.support.tool_wire import tool_reply
@@ -99,11 +100,7 @@ def main() -> None:
         ("later answers with tools (median)", f"{with_tool:,.1f} ms",
          "ok" if with_tool * 10 < m["first"] * 1000 else "START-UP NOT PAID ONCE"),
     ]  # fmt: skip
-    width = max(len(row[0]) for row in rows)
-    print(f"{'measure':<{width}}  {'time':>10}  verdict")
-    for name, value, verdict in rows:
-        print(f"{name:<{width}}  {value:>10}  {verdict}")
-    print(f"({args.rounds} answers of each kind, openai wire, stdio server, Python {sys.version.split()[0]})")
+    print_verdicts(rows, f"{args.rounds} answers of each kind, openai wire, stdio server, Python {sys.version.split()[0]}")
 
 
 if __name__ == "__main__":

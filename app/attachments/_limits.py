@@ -25,6 +25,12 @@ class Limits:
     max_files: int = DEFAULT_MAX_FILES
     max_bytes: int = DEFAULT_MAX_BYTES
 
+    @classmethod
+    def of(cls, max_files: int | None = None, max_mb: float | None = None) -> Limits:
+        """The limits a user gave (`--max-files`, `max_mb=`…), the defaults where they gave none."""
+        return cls(DEFAULT_MAX_FILES if max_files is None else max_files,
+                   DEFAULT_MAX_BYTES if max_mb is None else int(max_mb * 1024 * 1024))  # fmt: skip
+
 
 class Budget:
     """What is left of the `Limits` while one `collect()` runs."""

@@ -114,13 +114,9 @@ def cut_short_note(record: AnswerRecord) -> str | None:
 async def _collect(chat: Chat, invocation: Invocation) -> list[Part]:
     from pathlib import Path
 
-    from app.attachments import Limits
+    from app.attachments import Limits, collect
 
-    defaults = Limits()
-    limits = Limits(defaults.max_files if invocation.max_files is None else invocation.max_files,
-                    defaults.max_bytes if invocation.max_mb is None else int(invocation.max_mb * 1024 * 1024))
-    from app.attachments import collect
-
+    limits = Limits.of(invocation.max_files, invocation.max_mb)
     tools = chat.tools
     return await collect(invocation.attach, base_dir=Path.cwd(), fetch=chat.runtime.client(), limits=limits,
                          resource=tools.resource_part if tools is not None else None)  # fmt: skip

@@ -45,7 +45,7 @@ def _paths(ctx: CommandContext, argument: str) -> Iterator[str]:
                              ("max_mb=N", "allow more MB (4)")],
                   example="/file src/*.py notes.md", complete=_paths)  # fmt: skip
 async def file(ctx: CommandContext, argument: str) -> Result:
-    from app.attachments import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, Limits, collect
+    from app.attachments import Limits, collect
 
     parsed = parse_arguments(argument, options={"--clear"}, keys=("max_files", "max_mb"))
     specs = shlex.split(parsed.rest)
@@ -57,8 +57,8 @@ async def file(ctx: CommandContext, argument: str) -> Result:
             return _pending(ctx)
         raise UsageError("usage: /file PATH...", "/file --clear drops what is attached.")
     try:
-        limits = Limits(int(parsed.pairs.get("max_files", DEFAULT_MAX_FILES)),
-                        int(float(parsed.pairs.get("max_mb", DEFAULT_MAX_BYTES / 2**20)) * 2**20))  # fmt: skip
+        files, mb = parsed.pairs.get("max_files"), parsed.pairs.get("max_mb")
+        limits = Limits.of(None if files is None else int(files), None if mb is None else float(mb))
     except ValueError:
         raise UsageError("max_files and max_mb take numbers") from None
     tools = ctx.chat.tools
