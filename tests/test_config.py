@@ -320,7 +320,7 @@ def test_options_merge_and_validate():
     assert base.merged({"temperature": 0.1}).to_request() == {"temperature": 0.1, "max_tokens": 100}
     with pytest.raises(ValidationError, match="less than or equal to 2"):
         base.merged({"temperature": 9})
-    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+    with pytest.raises(ValidationError, match="tempreature\n  Unexpected keyword argument"):
         base.merged({"tempreature": 0.1})
 
 

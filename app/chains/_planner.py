@@ -9,7 +9,7 @@ from typing import Any
 
 from app.chains import templates
 from app.chains.plan import TESTS, ChainPlan, Condition, Problem, StepPlan, Test
-from app.config import ChainConfig, Config, ModelConfig, StepConfig
+from app.config import ChainConfig, Config, ModelConfig, StepConfig, unknown_key
 from app.errors import UsageError
 
 _STEP_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -196,7 +196,7 @@ class Planner:
         except Exception as exc:  # pydantic.ValidationError
             first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc), "type": ""}
             where = ".".join(str(p) for p in first["loc"])
-            what = f"unknown option '{where}'" if first["type"] == "extra_forbidden" else f"option {where}: {first['msg']}"
+            what = f"unknown option '{where}'" if unknown_key(first["type"]) else f"option {where}: {first['msg']}"
             self.problem(("steps", i, "options", *first["loc"][:1]), step, what)
 
     def _template(self, i: int, step: StepConfig, key: str, source: str, preds: frozenset[str] | None) -> Any:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
+
 from app.commands.arguments import parse_arguments
 from app.commands.registry import CommandContext, CommandFamily, Registry
 from app.commands.results import Ask, Clipboard, Exit, Notice, PickModel, Result, Table
 from app.config import ModelConfig, ModelOptions
 from app.errors import UsageError
 
-OPTION_NAMES = tuple(ModelOptions.model_fields)
+OPTION_NAMES = tuple(f.name for f in fields(ModelOptions))
 CLEAR = "--clear"
 
 
@@ -25,7 +27,7 @@ def _option_completions(ctx: CommandContext, argument: str) -> Iterable[str]:
     if " " in argument:
         return []
     chat = ctx.chat
-    return [f"{name}\t{chat.options.get(name, chat.model.options.model_dump().get(name)) or ''}" for name in OPTION_NAMES]
+    return [f"{name}\t{chat.options.get(name, getattr(chat.model.options, name)) or ''}" for name in OPTION_NAMES]
 
 
 def _command_labels(ctx: CommandContext, _: str) -> Iterable[str]:

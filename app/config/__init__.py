@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from app._lazy import lazy_names
 
+from app.config._base import unknown_key
 from app.config._discovery import defaults_dir, discover, state_dir, why_not_a_file
 from app.config._peek import peek_default_model
 
@@ -66,5 +67,6 @@ __all__ = [
     "load_with_lines",
     "peek_default_model",
     "state_dir",
+    "unknown_key",
     "why_not_a_file",
 ]

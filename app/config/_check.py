@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ def check(config_path: Path) -> CheckResult:
     elif isinstance(raw, dict):
         raw_providers = raw.get("providers", {})
         provider_names = [str(name) for name in raw_providers] if isinstance(raw_providers, dict) else None
-        default_model = raw.get("default_model", Config.model_fields["default_model"].default)
+        default_model = raw.get("default_model", Config.default_model)
     if entries is not None:
         _check_models(provider_names, entries, models_report)
         _check_fallbacks(entries, labels, models_report, _provider_kinds(config, raw))
@@ -97,7 +97,7 @@ def check(config_path: Path) -> CheckResult:
         _check_roles(config, labels if entries is not None else None, cfg_report)
     found = [m for _, m in entries] if entries is not None else []
     if partial is not None:
-        partial = partial.model_copy(update={"models": found})
+        partial = replace(partial, models=found)
     if config is None or models is None or problems:
         return CheckResult(None, sources, _in_file_order(problems), notes, partial)
     return CheckResult(partial, sources, problems, notes, partial)
@@ -171,8 +171,7 @@ def _resolved(config: Config, config_path: Path) -> Config:
     """`config` with its relative paths made relative to the folder of the file it came from."""
     vault_path = config.vault.path
     if vault_path and not Path(vault_path).expanduser().is_absolute():
-        vault = config.vault.model_copy(update={"path": str(config_path.parent / vault_path)})
-        config = config.model_copy(update={"vault": vault})
+        config = replace(config, vault=replace(config.vault, path=str(config_path.parent / vault_path)))
     return config
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import types
 import typing
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from app.config._base import Section, adapter, unknown_key
 from app.config._discovery import why_not_a_file
 from app.config._yaml import Parsed, YamlProblem, clip, decode, line_for, parse
 
@@ -74,7 +77,7 @@ class FileReport:
             raise OSError(0, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not a config file")
         return self.path.read_bytes()
 
-    def validate(self, model: type[BaseModel], data: dict) -> Any:
+    def validate(self, model: type[Section], data: dict) -> Any:
         """`data` as `model`, or None after adding a problem for each error."""
         try:
             return model.model_validate(data)
@@ -82,20 +85,20 @@ class FileReport:
             self.add_errors(model, exc)
             return None
 
-    def add_errors(self, model: type[BaseModel], exc: ValidationError) -> None:
+    def add_errors(self, model: type[Section], exc: ValidationError) -> None:
         for err in exc.errors():
             loc = tuple(err["loc"])
             self.failed.append(loc)
             self.add(loc, describe(model, err, loc, self.parsed.booleans))
 
 
-def describe(model: type[BaseModel], err: Mapping[str, Any], loc: tuple, booleans: Mapping[tuple, str]) -> str:
+def describe(model: type[Section], err: Mapping[str, Any], loc: tuple, booleans: Mapping[tuple, str]) -> str:
     """A pydantic error as the user reads it; `loc` is where it is in the file, from `model` down."""
     shown = _display_loc(loc)
     where = ".".join(clip(p, 60) for p in shown)
     parent = f" in {where.rsplit('.', 1)[0]}" if "." in where else ""
     kind = err["type"]
-    if kind == "extra_forbidden":
+    if unknown_key(kind):
         return f"unknown key '{clip(loc[-1])}'{parent}{_nearest(str(loc[-1]), known_keys(model, loc[:-1]))}"
     if kind == "missing":
         return f"missing key '{loc[-1]}'{parent}"
@@ -123,12 +126,12 @@ def _display_loc(loc: tuple) -> tuple:
     return loc
 
 
-def known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+def known_keys(model: type[Section], loc: tuple) -> list[str]:
     """The keys the schema allows in the mapping at `loc` (a pydantic location under `model`)."""
     candidates: list[Any] = [model]
     for part in loc:
         candidates = [found for tp in candidates for found in _step(tp, part)]
-    return sorted({name for tp in candidates for m in _members(tp) if _is_model(m) for name in m.model_fields})
+    return sorted({name for tp in candidates for m in _members(tp) if _is_model(m) for name in _keys(m)})
 
 
 def _step(tp: Any, part: Any) -> list[Any]:
@@ -137,8 +140,8 @@ def _step(tp: Any, part: Any) -> list[Any]:
     for member in _members(tp):
         origin = typing.get_origin(member)
         if _is_model(member):
-            if part in member.model_fields:
-                found.append(member.model_fields[part].annotation)
+            if part in _keys(member):
+                found.append(_keys(member)[part])
             elif _tag_of(member) == part:
                 found.append(member)
         elif origin is list and isinstance(part, int):
@@ -159,11 +162,25 @@ def _members(tp: Any) -> list[Any]:
 
 
 def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
-def _tag_of(model: type[BaseModel]) -> Any:
+@cache
+def _keys(section: type) -> dict[str, Any]:
+    """The keys a section takes in a file (a field's alias, if it has one), each with its type."""
+    adapter(section)  # binds the names the annotations take from pydantic
+    hints = typing.get_type_hints(section, include_extras=True)
+    keys: dict[str, Any] = {}
+    for item in dataclasses.fields(section):
+        hint = hints[item.name]
+        meta = typing.get_args(hint)[1:] if typing.get_origin(hint) is typing.Annotated else ()
+        alias = next((m.alias for m in meta if getattr(m, "alias", None)), None)
+        keys[alias or item.name] = hint
+    return keys
+
+
+def _tag_of(model: type) -> Any:
     """The `kind` a member of a tagged union is chosen by, if it is one."""
-    field = model.model_fields.get("kind")
-    args = typing.get_args(field.annotation) if field else ()
+    kind = _keys(model).get("kind")
+    args = typing.get_args(kind) if kind is not None else ()
     return args[0] if len(args) == 1 else None

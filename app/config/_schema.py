@@ -1,28 +1,24 @@
-"""The schema of config.yaml and models.yaml, as pydantic models (`extra="forbid"`)."""
+"""The schema of config.yaml and models.yaml, as frozen dataclasses that pydantic validates (`_base`)."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-
-from app.config._tools import McpServersConfig, ToolsConfig
+from app.config._base import Section
+from app.config._tools import McpServerConfig, ToolsConfig
 from app.errors import UsageError
 
+if TYPE_CHECKING:
+    from pydantic import BeforeValidator, Field
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    from app.config._tools import ServerName
 
-
-class KeySpec(_Strict):
-    """Where a provider's key is found: the vault first, then the env var."""
-
-    vault: str | None = None
-    env: str | None = None
+    HttpUrl = str
+    ProviderConfig = OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig | EchoProviderConfig
 
 
 def _http_url(value: str) -> str:
@@ -34,119 +30,152 @@ def _http_url(value: str) -> str:
     return value
 
 
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-
-
 def _one_item_list(value: Any) -> Any:
     """A lone string where a list of strings is expected (`-o stop=END`) is a list of one."""
     return [value] if isinstance(value, str) else value
 
 
-class RateLimit(_Strict):
+def pydantic_names() -> dict[str, Any]:
+    """The names this module's annotations take from pydantic, made when a file is first validated."""
+    from pydantic import AfterValidator, BeforeValidator, Field
+
+    from app.config import _tools
+
+    return {
+        **_tools.pydantic_names(),
+        "Field": Field,
+        "BeforeValidator": BeforeValidator,
+        "HttpUrl": Annotated[str, AfterValidator(_http_url)],
+        "ProviderConfig": Annotated[
+            OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig | EchoProviderConfig,
+            Field(discriminator="kind"),
+        ],
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeySpec(Section):
+    """Where a provider's key is found: the vault first, then the env var."""
+
+    vault: str | None = None
+    env: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimit(Section):
     """What a provider allows per minute: requests and tokens (`orch batch` keeps within it)."""
 
-    rpm: int | None = Field(default=None, gt=0)
-    tpm: int | None = Field(default=None, gt=0)
+    rpm: Annotated[int | None, Field(gt=0)] = None
+    tpm: Annotated[int | None, Field(gt=0)] = None
 
 
-class _HttpProvider(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class _HttpProvider(Section):
     base_url: HttpUrl
     key: KeySpec | None = None
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = field(default_factory=dict)
     rate_limit: RateLimit | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class OpenAIProviderConfig(_HttpProvider):
     kind: Literal["openai"]
 
 
+@dataclass(frozen=True, kw_only=True)
 class AnthropicProviderConfig(_HttpProvider):
     kind: Literal["anthropic"]
     base_url: HttpUrl = "https://api.anthropic.com"
 
 
+@dataclass(frozen=True, kw_only=True)
 class GeminiProviderConfig(_HttpProvider):
     kind: Literal["gemini"]
     base_url: HttpUrl = "https://generativelanguage.googleapis.com"
 
 
-class EchoProviderConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class EchoProviderConfig(Section):
     kind: Literal["echo"]
-    delay_s: float = Field(default=0.0, ge=0)
+    delay_s: Annotated[float, Field(ge=0)] = 0.0
     key: None = None
 
 
-ProviderConfig = Annotated[
-    OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig | EchoProviderConfig,
-    Field(discriminator="kind"),
-]
-
-
-class ModelOptions(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class ModelOptions(Section):
     """Sampling options a model may be given; `/set` and `-o` are checked against these."""
 
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, gt=0)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    top_k: int | None = Field(default=None, gt=0)
+    temperature: Annotated[float | None, Field(ge=0, le=2)] = None
+    max_tokens: Annotated[int | None, Field(gt=0)] = None
+    top_p: Annotated[float | None, Field(ge=0, le=1)] = None
+    top_k: Annotated[int | None, Field(gt=0)] = None
     seed: int | None = None
     stop: Annotated[list[str] | None, BeforeValidator(_one_item_list)] = None
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: Annotated[float | None, Field(ge=-2, le=2)] = None
+    frequency_penalty: Annotated[float | None, Field(ge=-2, le=2)] = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
-    thinking_budget: int | None = Field(default=None, ge=0)
+    thinking_budget: Annotated[int | None, Field(ge=0)] = None
 
     def merged(self, overrides: Mapping[str, Any]) -> ModelOptions:
-        """These options with `overrides` on top, validated again."""
-        return ModelOptions.model_validate({**self.model_dump(exclude_none=True), **overrides})
+        """These options with `overrides` on top, validated again (none: these options as they are)."""
+        if not overrides:
+            return self
+        return ModelOptions.model_validate({**self.to_request(), **overrides})
 
     def to_request(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        """The options that are set, by name."""
+        return {f.name: value for f in fields(self) if (value := getattr(self, f.name)) is not None}
 
 
-class Pricing(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Pricing(Section):
     """USD per million tokens; `cache_read`/`cache_write` for input read from or written to a prompt cache."""
 
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cache_read: float | None = Field(default=None, ge=0)
-    cache_write: float | None = Field(default=None, ge=0)
+    input: Annotated[float, Field(ge=0)]
+    output: Annotated[float, Field(ge=0)]
+    cache_read: Annotated[float | None, Field(ge=0)] = None
+    cache_write: Annotated[float | None, Field(ge=0)] = None
 
 
-class ModelConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig(Section):
     name: str
     provider: str
     id: str
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
     options: ModelOptions = ModelOptions()
     pricing: Pricing | None = None
     description: str | None = None
-    context_window: int | None = Field(default=None, gt=0)
+    context_window: Annotated[int | None, Field(gt=0)] = None
     vision: bool = False
-    fallback: list[str] = []
+    fallback: list[str] = field(default_factory=list)
     cache: Literal["auto", "off"] = "off"
 
 
-class NetworkConfig(_Strict):
-    timeout_s: float = Field(default=120, gt=0)
-    connect_timeout_s: float = Field(default=10, gt=0)
-    read_timeout_s: float | None = Field(default=None, gt=0)
-    max_retries: int = Field(default=4, ge=0, le=20)
-    max_answer_mb: float = Field(default=16, gt=0)
+@dataclass(frozen=True, kw_only=True)
+class NetworkConfig(Section):
+    timeout_s: Annotated[float, Field(gt=0)] = 120
+    connect_timeout_s: Annotated[float, Field(gt=0)] = 10
+    read_timeout_s: Annotated[float | None, Field(gt=0)] = None
+    max_retries: Annotated[int, Field(ge=0, le=20)] = 4
+    max_answer_mb: Annotated[float, Field(gt=0)] = 16
 
 
-class VaultConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class VaultConfig(Section):
     path: str | None = None
-    idle_lock_minutes: float = Field(default=30, ge=0)
+    idle_lock_minutes: Annotated[float, Field(ge=0)] = 30
 
 
-class UIConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class UIConfig(Section):
     markdown: bool = True
     code_theme: str = "monokai"
     vi_mode: bool = False
 
 
-class WhenConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class WhenConfig(Section):
     """A condition on an earlier step's output; exactly one test is given.
 
     `contains` / `not_contains` look for a substring, `equals` compares the
@@ -161,7 +190,8 @@ class WhenConfig(_Strict):
     matches: str | None = None
 
 
-class StepConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class StepConfig(Section):
     """One step: a prompt template sent to a model.
 
     `needs` unset means "the step before"; `needs: []` means "at once".
@@ -171,15 +201,16 @@ class StepConfig(_Strict):
     prompt: str
     model: str | None = None
     system: str | None = None
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = field(default_factory=dict)
     needs: list[str] | None = None
     when: WhenConfig | None = None
-    tools: list[str] = []
-    schema_: str | dict[str, Any] | None = Field(default=None, alias="schema")
-    attach: Annotated[list[str], BeforeValidator(_one_item_list)] = []
+    tools: list[str] = field(default_factory=list)
+    schema_: Annotated[str | dict[str, Any] | None, Field(alias="schema")] = None
+    attach: Annotated[list[str], BeforeValidator(_one_item_list)] = field(default_factory=list)
 
 
-class ChainConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class ChainConfig(Section):
     """A chain of steps.
 
     `variables` declares the `KEY=VALUE` pairs a run may be given, each with
@@ -190,29 +221,32 @@ class ChainConfig(_Strict):
     """
 
     description: str | None = None
-    variables: dict[str, str | None] = {}
-    steps: list[StepConfig] = Field(min_length=1)
+    variables: dict[str, str | None] = field(default_factory=dict)
+    steps: Annotated[list[StepConfig], Field(min_length=1)]
     output: str | list[str] | None = None
 
 
-class BudgetConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class BudgetConfig(Section):
     """USD limits: for the whole session, and for one answer (a chain: for the whole run)."""
 
-    session_usd: float | None = Field(default=None, gt=0)
-    answer_usd: float | None = Field(default=None, gt=0)
+    session_usd: Annotated[float | None, Field(gt=0)] = None
+    answer_usd: Annotated[float | None, Field(gt=0)] = None
 
 
-class RoleConfig(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class RoleConfig(Section):
     """A role given in config.yaml: a system prompt (`prompt`, Jinja2 with `{{ input }}`) with its settings."""
 
     prompt: str
     description: str | None = None
     model: str | None = None
-    options: dict[str, Any] = {}
-    tools: list[str] = []
+    options: dict[str, Any] = field(default_factory=dict)
+    tools: list[str] = field(default_factory=list)
 
 
-class Config(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Config(Section):
     default_model: str = "echo"
     system_prompt: str | None = None
     models_file: str | None = None
@@ -220,14 +254,14 @@ class Config(_Strict):
     vault: VaultConfig = VaultConfig()
     ui: UIConfig = UIConfig()
     tools: ToolsConfig = ToolsConfig()
-    mcp_servers: McpServersConfig = {}
-    providers: dict[str, ProviderConfig] = {}
-    chains: dict[str, ChainConfig] = {}
+    mcp_servers: dict[ServerName, McpServerConfig] = field(default_factory=dict)
+    providers: dict[str, ProviderConfig] = field(default_factory=dict)
+    chains: dict[str, ChainConfig] = field(default_factory=dict)
     budget: BudgetConfig = BudgetConfig()
-    roles: dict[str, RoleConfig] = {}
-    roles_dirs: list[str] = []
+    roles: dict[str, RoleConfig] = field(default_factory=dict)
+    roles_dirs: list[str] = field(default_factory=list)
     # Filled from models.yaml, not from config.yaml.
-    models: list[ModelConfig] = []
+    models: list[ModelConfig] = field(default_factory=list)
 
     def find_model(self, name: str) -> ModelConfig:
         """The model called `name` (or aliased so).
@@ -244,8 +278,9 @@ class Config(_Strict):
         raise UsageError(f"unknown model '{name}'", hint)
 
 
-class Models(_Strict):
-    models: list[ModelConfig] = []
+@dataclass(frozen=True, kw_only=True)
+class Models(Section):
+    models: list[ModelConfig] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

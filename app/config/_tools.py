@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from app.config._base import Section
 
 if TYPE_CHECKING:
+    from pydantic import Field
+
     from app.config._schema import KeySpec
+
+    ServerName = str
+    SecretValue = Any
 
 
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -19,9 +25,6 @@ def _server_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise ValueError(f"a server's name holds only letters, digits, '-' and '_', not {name!r}")
     return name
-
-
-ServerName = Annotated[str, AfterValidator(_server_name)]
 
 
 def _secret_value(value: Any) -> str | KeySpec:
@@ -40,35 +43,40 @@ def _secret_value(value: Any) -> str | KeySpec:
     return KeySpec(**value)
 
 
-# Held as `str | KeySpec`; typed Any here because KeySpec cannot be named at import time.
-SecretValue = Annotated[Any, PlainValidator(_secret_value)]
-"""A value given as it is, or found like a provider's key: `{vault: NAME}` or `{env: NAME}`."""
+def pydantic_names() -> dict[str, Any]:
+    """The names this module's annotations take from pydantic, made when a file is first validated."""
+    from pydantic import AfterValidator, Field, PlainValidator
+
+    return {
+        "Field": Field,
+        "ServerName": Annotated[str, AfterValidator(_server_name)],
+        # Held as `str | KeySpec`: a value given as it is, or found like a provider's key,
+        # `{vault: NAME}` or `{env: NAME}`.
+        "SecretValue": Annotated[Any, PlainValidator(_secret_value)],
+    }
 
 
-class McpServerConfig(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class McpServerConfig(Section):
     """One MCP server: started as a program (`command:`) or reached over streamable HTTP (`url:`).
 
     A program gets only the `env:` it declares, plus PATH and HOME. A relative
     `cwd` (and a relative program path) resolves against the config file's folder.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    command: list[str] | None = Field(default=None, min_length=1)
-    env: dict[str, SecretValue] = {}
+    command: Annotated[list[str] | None, Field(min_length=1)] = None
+    env: dict[str, SecretValue] = field(default_factory=dict)
     cwd: str | None = None
     url: str | None = None
-    headers: dict[str, SecretValue] = {}
+    headers: dict[str, SecretValue] = field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _one_transport(self) -> McpServerConfig:
+    def __post_init__(self) -> None:
         if (self.command is None) == (self.url is None):
             raise ValueError("give exactly one of 'command' (a program) or 'url' (streamable HTTP)")
         if self.command is not None and self.headers:
             raise ValueError("'headers' is for a 'url' server; a 'command' server takes 'env'")
         if self.url is not None and (self.env or self.cwd is not None):
             raise ValueError("'env' and 'cwd' are for a 'command' server; a 'url' server takes 'headers'")
-        return self
 
     @property
     def transport(self) -> str:
@@ -76,19 +84,15 @@ class McpServerConfig(BaseModel):
         return "stdio" if self.command is not None else "http"
 
 
-class ToolsConfig(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class ToolsConfig(Section):
     """Which tools models may call, which never ask first, and the tool loop's limits.
 
     `enabled` and `auto_approve` hold server names (every tool of that server)
     or `server.tool` names.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: list[str] = []
-    auto_approve: list[str] = []
-    max_rounds: int = Field(default=10, ge=1)
-    timeout_s: float = Field(default=60, gt=0)
-
-
-McpServersConfig = dict[ServerName, McpServerConfig]
+    enabled: list[str] = field(default_factory=list)
+    auto_approve: list[str] = field(default_factory=list)
+    max_rounds: Annotated[int, Field(ge=1)] = 10
+    timeout_s: Annotated[float, Field(gt=0)] = 60

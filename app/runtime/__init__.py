@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from app.config import Config, ModelConfig
+from app.config import Config, ModelConfig, unknown_key
 from app.errors import UsageError
 from app.keys import KeyRing
 from app.providers import create_provider
@@ -165,7 +165,7 @@ def _first_error(exc: Exception) -> str:
     if callable(errors):
         first = errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        if first["type"] == "extra_forbidden":
+        if unknown_key(first["type"]):
             return f"unknown option '{where}'"
         return f"{where}: {first['msg']}"
     return str(exc)

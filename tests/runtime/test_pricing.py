@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ModelConfig, Pricing
+from app.config import ModelConfig, ModelOptions, Pricing
 from app.runtime import cost, estimate
 from app.types import Message
 from tests.support import config_files
@@ -87,7 +87,7 @@ def test_cached_tokens_cost_the_input_price_when_the_model_has_no_cache_prices()
 
 def test_the_estimate_is_characters_over_four_and_max_tokens() -> None:
     model = ModelConfig(name="m", provider="p", id="m", pricing=Pricing(input=1.0, output=2.0),
-                        options={"max_tokens": 100})  # fmt: skip
+                        options=ModelOptions(max_tokens=100))  # fmt: skip
     guess = estimate(model, [Message("user", "x" * 39)], system="y" * 2)
     assert (guess.input_tokens, guess.output_tokens) == (11, 100)
     assert guess.cost == pytest.approx((11 * 1.0 + 100 * 2.0) / PER)

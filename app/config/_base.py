@@ -1,0 +1,51 @@
+"""What every section of the schema is: a frozen dataclass that pydantic validates.
+
+The sections are plain dataclasses so that a configuration already checked
+(`_snapshot`) comes back without importing pydantic. Their annotations are
+strings until a file must be validated; `pydantic_names()` in each schema
+module then supplies the names they take from pydantic (`Field`, validators).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, TypeVar
+
+_S = TypeVar("_S", bound="Section")
+
+
+class Section:
+    """A part of the schema; unknown keys are refused."""
+
+    __pydantic_config__ = {"extra": "forbid"}  # a pydantic ConfigDict, read by pydantic only
+
+    @classmethod
+    def model_validate(cls: type[_S], data: Any) -> _S:
+        """`data` (a mapping from YAML) as this section, checked.
+
+        Raises:
+            pydantic.ValidationError: every problem, each with its location.
+        """
+        return adapter(cls).validate_python(data)
+
+
+@cache
+def adapter(cls: type) -> Any:
+    """The pydantic TypeAdapter of a section, built once."""
+    from pydantic import TypeAdapter
+
+    _bind_pydantic_names()
+    return TypeAdapter(cls)
+
+
+@cache
+def _bind_pydantic_names() -> None:
+    from app.config import _schema, _tools
+
+    for module in (_tools, _schema):
+        vars(module).update(module.pydantic_names())
+
+
+def unknown_key(error_type: str) -> bool:
+    """Whether a pydantic error type says a key is not in the schema."""
+    return error_type in ("extra_forbidden", "unexpected_keyword_argument")
