@@ -130,7 +130,7 @@ class Wiring:
         if self._config is None:
             from app import config
 
-            self._config = config.load(self.invocation.config_path)
+            self._config = config.load(self.invocation.config_path, home=self.home)
         return self._config
 
     def vault(self, config: Config | None = None) -> Vault:

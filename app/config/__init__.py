@@ -14,7 +14,8 @@ from app.config._discovery import defaults_dir, discover, state_dir, why_not_a_f
 from app.config._peek import peek_default_model
 
 if TYPE_CHECKING:
-    from app.config._check import CheckResult, check, load
+    from app.config._check import CheckResult, check
+    from app.config._load import load
     from app.config._schema import (AnthropicProviderConfig, BudgetConfig, ChainConfig, Config, EchoProviderConfig,
                                     GeminiProviderConfig, KeySpec, ModelConfig, ModelOptions, Models, NetworkConfig,
                                     OpenAIProviderConfig, Pricing, ProviderConfig, RateLimit, RoleConfig, Sources,
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 # Where the files are is answered at once; the schema (pydantic) and the YAML reader are
 # imported when first named, so that the REPL's prompt does not wait for them.
 _LAZY = {
-    **dict.fromkeys(("CheckResult", "check", "load"), "_check"),
+    **dict.fromkeys(("CheckResult", "check"), "_check"),
+    "load": "_load",
     **dict.fromkeys(("MAX_NODES", "line_for", "load_with_lines"), "_yaml"),
     **dict.fromkeys(("AnthropicProviderConfig", "BudgetConfig", "ChainConfig", "Config", "EchoProviderConfig",
                      "GeminiProviderConfig", "KeySpec", "ModelConfig", "ModelOptions", "Models", "NetworkConfig",

@@ -7,7 +7,6 @@ Loading never stops at the first problem: `check` gathers every one, each as
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,12 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.config._discovery import defaults_dir, discover, why_not_a_file
+from app.config._discovery import defaults_dir, why_not_a_file
 from app.config._report import FileReport
 from app.config._schema import Config, ModelConfig, Models, Sources
 from app.config._themes import theme_problem
 from app.config._yaml import clip, line_for
-from app.errors import ConfigError
 
 
 @dataclass
@@ -257,15 +255,3 @@ def _check_fallbacks(entries: list[tuple[int, ModelConfig]], labels: set[str], r
             rep.add(("models", i, "cache"), f"model '{clip(model.name)}': cache: auto is for anthropic models "
                     f"({kind} caches by itself; remove the line)")
 
-
-def load(explicit: str | None = None, env: Mapping[str, str] = os.environ) -> tuple[Config, Sources]:
-    """Discover and load the configuration.
-
-    Raises:
-        ConfigError: with every problem found.
-        UsageError: an explicit config path that does not exist.
-    """
-    result = check(discover(explicit, env))
-    if result.config is None:
-        raise ConfigError(result.problems)
-    return result.config, result.sources
