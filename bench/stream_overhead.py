@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.llm_server import LLMServer, WireAnswer, lorem  # noqa: E402
 
+TARGET_RATIO = 1.3  # orch's CPU for the answer, against the bare loop's
 LLM_VENV = Path(tempfile.gettempdir()) / "orch-bench-llm"
 
 BARE_LOOP = r"""
@@ -143,19 +144,32 @@ def find_llm(explicit: str | None, install: bool) -> Path | None:
     return binary if binary.is_file() else None
 
 
-def bench(name: str, command: list[str], env: dict[str, str], expected: str, runs: int) -> list[str]:
-    measure(command, env, expected)  # warm-up: imports compiled, caches hot
-    results = [measure(command, env, expected) for _ in range(runs)]
-    failed = [r for r in results if not r.ok]
-    if failed:
-        return [name, "failed", "", "", failed[0].note[:60]]
-    return [
-        name,
-        f"{statistics.median(r.wall_s for r in results) * 1000:.0f}",
-        f"{statistics.median(r.cpu_s for r in results) * 1000:.0f}",
-        f"{statistics.median(r.rss_mb for r in results):.1f}",
-        "",
-    ]
+Client = tuple[str, list[str], dict[str, str]]
+
+
+def bench(clients: list[Client], expected: str, runs: int) -> list[list[str]]:
+    """One row per client. The runs are interleaved, a round of one run of each client at a time,
+    so that whatever else the machine is doing weighs on every client alike."""
+    for _, command, env in clients:
+        measure(command, env, expected)  # warm-up: imports compiled, caches hot, orch's config snapshot kept
+    results: list[list[Run]] = [[] for _ in clients]
+    for _ in range(runs):
+        for (_, command, env), own in zip(clients, results, strict=True):
+            own.append(measure(command, env, expected))
+    rows = []
+    for (name, _, _), own in zip(clients, results, strict=True):
+        failed = [r for r in own if not r.ok]
+        if failed:
+            rows.append([name, "failed", "", "", failed[0].note[:60]])
+            continue
+        rows.append([
+            name,
+            f"{statistics.median(r.wall_s for r in own) * 1000:.0f}",
+            f"{statistics.median(r.cpu_s for r in own) * 1000:.0f}",
+            f"{statistics.median(r.rss_mb for r in own):.1f}",
+            "",
+        ])
+    return rows
 
 
 def print_table(rows: list[list[str]], tokens: int, runs: int) -> None:
@@ -180,16 +194,24 @@ def main() -> None:
     with LLMServer() as server, tempfile.TemporaryDirectory(prefix="orch-bench-") as tmp:
         server.default = WireAnswer(answer)
         workdir = Path(tmp)
-        rows = [bench("orch -m bench hi", *orch_command(server, workdir), answer, args.runs)]
         bare_url = server.base_url("openai") + "/chat/completions"
-        bare = [sys.executable, "-c", BARE_LOOP, bare_url]
-        rows.append(bench("bare httpx loop", bare, clean_env(), answer, args.runs))
+        clients: list[Client] = [
+            ("orch -m bench hi", *orch_command(server, workdir)),
+            ("bare httpx loop", [sys.executable, "-c", BARE_LOOP, bare_url], clean_env()),
+        ]
         llm = find_llm(args.llm, install=not args.no_install)
+        if llm is not None:
+            clients.append(("llm -m bench hi", *llm_command(server, workdir, llm)))
+        rows = bench(clients, answer, args.runs)
         if llm is None:
             rows.append(["llm -m bench hi", "n/a", "n/a", "n/a", "llm not installed"])
-        else:
-            rows.append(bench("llm -m bench hi", *llm_command(server, workdir, llm), answer, args.runs))
     print_table(rows, args.tokens, args.runs)
+    cpu = {row[0]: row[2] for row in rows}
+    orch, bare = cpu.get("orch -m bench hi", ""), cpu.get("bare httpx loop", "")
+    if orch.isdigit() and bare.isdigit():
+        ratio = int(orch) / int(bare)
+        verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+        print(f"orch's CPU is {ratio:.2f}x the bare loop's: {verdict} the target of {TARGET_RATIO}x")
 
 
 if __name__ == "__main__":

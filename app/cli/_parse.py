@@ -111,6 +111,8 @@ def read_stdin() -> str:
 
 def parse_options(pairs: Sequence[str]) -> Mapping[str, Any]:
     """`-o KEY=VALUE` pairs as typed values (`0.2` is a float, `[a, b]` a list)."""
+    if not pairs:
+        return {}
     import yaml
 
     options: dict[str, Any] = {}

@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from app.errors import OrchError
-from app.tools import Decision, ToolInfo
 from app.types import ToolCall, ToolResult
 
 if TYPE_CHECKING:
-    from app.tools import Offer
+    from app.tools import Decision, Offer, ToolInfo
 
-Approver = Callable[[ToolInfo, ToolCall], Awaitable[Decision]]
+# Named as strings: app.tools (and its records) is imported only by a session that has tools.
+Approver = Callable[["ToolInfo", ToolCall], Awaitable["Decision"]]
 """Asks the user whether a call may run: `run? [y]es / [n]o / [a]lways for this tool`."""
 
 REFUSED = "refused by the user"
