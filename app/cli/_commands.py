@@ -1,25 +1,45 @@
 """The subcommands of `orch`, in the order `orch --help` lists them: the one list.
 
-Importing it imports each subcommand's own small module; their heavy imports
-(rich, httpx, cryptography, jinja2) wait inside the functions that run them.
+Each lives in a module of its own, imported when it is chosen (or when the
+help lists them all): a one-shot answer imports none of them. Their heavy
+imports (rich, httpx, cryptography, jinja2) wait inside the functions that
+run them.
 """
 
 from __future__ import annotations
 
-from app.cli import batch, chain, chains, config, history, mcp, models, vault
-from app.cli._subcommand import Subcommand
+import importlib
+from typing import TYPE_CHECKING
 
-SUBCOMMANDS: tuple[Subcommand, ...] = (
-    chain.COMMAND,
-    chains.COMMAND,
-    batch.COMMAND,
-    history.HISTORY,
-    history.SEARCH,
-    history.EXPORT,
-    models.COMMAND,
-    mcp.COMMAND,
-    vault.COMMAND,
-    config.COMMAND,
-)
+if TYPE_CHECKING:
+    from app.cli._subcommand import Subcommand
 
-BY_NAME = {command.name: command for command in SUBCOMMANDS}
+# name -> (module under app.cli, the Subcommand's name in it), in `orch --help` order.
+_WHERE = {
+    "chain": ("chain", "COMMAND"),
+    "chains": ("chains", "COMMAND"),
+    "batch": ("batch", "COMMAND"),
+    "history": ("history", "HISTORY"),
+    "search": ("history", "SEARCH"),
+    "export": ("history", "EXPORT"),
+    "models": ("models", "COMMAND"),
+    "mcp": ("mcp", "COMMAND"),
+    "vault": ("vault", "COMMAND"),
+    "config": ("config", "COMMAND"),
+}
+NAMES = tuple(_WHERE)
+
+
+def subcommand(name: str) -> Subcommand | None:
+    """The subcommand called `name`, its module imported now; None when there is none."""
+    where = _WHERE.get(name)
+    if where is None:
+        return None
+    module, attribute = where
+    return getattr(importlib.import_module(f"app.cli.{module}"), attribute)
+
+
+def __getattr__(name: str) -> object:
+    if name == "SUBCOMMANDS":  # every subcommand, for the help and the tests
+        return tuple(subcommand(word) for word in NAMES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,24 +12,27 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.cli._commands import BY_NAME, SUBCOMMANDS
+from app.cli import _commands
 from app.cli._options import PROMPT_OPTIONS, add_options, first_word, global_parser
 from app.cli._subcommand import Subcommand
 from app.cli.wiring import Invocation
 from app.errors import UsageError
 
 
-def epilog(commands: Sequence[Subcommand] = SUBCOMMANDS) -> str:
+def epilog(commands: Sequence[Subcommand] | None = None) -> str:
+    commands = commands if commands is not None else _commands.SUBCOMMANDS
     width = max(len(c.name) for c in commands)
     return "commands:\n" + "\n".join(f"  orch {c.name:<{width}}  {c.help}" for c in commands)
 
 
-def main_parser() -> argparse.ArgumentParser:
+def main_parser(*, helping: bool = True) -> argparse.ArgumentParser:
+    """The parser of `orch [OPTIONS] [PROMPT]`; its help lists the subcommands (`helping`: they are
+    imported for it, so a parse that cannot print the help leaves them out)."""
     parser = argparse.ArgumentParser(
         prog="orch",
         parents=[global_parser()],
         description="An LLM orchestrator for the terminal. With no prompt: the chat REPL.",
-        epilog=epilog(),
+        epilog=epilog() if helping else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_options(parser, PROMPT_OPTIONS)
@@ -51,10 +54,11 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, Subcommand | None]:
     """
     argv = list(argv)
     at, _ = first_word(argv)
-    command = BY_NAME.get(argv[at]) if at is not None else None
+    command = _commands.subcommand(argv[at]) if at is not None else None
+    helping = any(word in ("-h", "--help") for word in argv)
     if command is None:
-        return main_parser().parse_args(argv), None
-    args = main_parser().parse_args(argv[:at])
+        return main_parser(helping=helping).parse_args(argv), None
+    args = main_parser(helping=helping).parse_args(argv[:at])
     rest = argv[at + 1 :]
     parser = command_parser(command)
     try:

@@ -32,7 +32,6 @@ _REMOTE_COLUMNS = ("provider", "served id", "models.yaml")
 
 
 def run(args: argparse.Namespace, wiring: Wiring) -> int:
-    from app.commands.core import model_label, price_text  # the REPL's /models shows them the same way
     from app.ui.style import make_console
 
     config, sources = wiring.config()
@@ -47,10 +46,10 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
         if status == "missing" and spec:
             missing[model.provider] = f"orch vault set {spec.vault}" if spec.vault else f"export {spec.env}=…"
         locked = locked or status == "locked"
-        names = model_label(model)
+        names = model.label
         if model.name == config.default_model or config.default_model in model.aliases:
             names += " *"
-        rows.append(([names, model.provider, model.id, status, price_text(model)], status))
+        rows.append(([names, model.provider, model.id, status, model.price_label], status))
     console = make_console()
     if console.is_terminal:
         from rich.table import Table

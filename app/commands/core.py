@@ -73,18 +73,8 @@ async def models(ctx: CommandContext, argument: str) -> Result:
     for m in config.models:
         status = chat.runtime.keys.status(config.providers[m.provider].key)
         mark = "▸ " if m.name == chat.model.name else "  "
-        rows.append([mark + model_label(m), m.provider, m.id, status, price_text(m)])
+        rows.append([mark + m.label, m.provider, m.id, status, m.price_label])
     return Table(["model", "provider", "id", "key", "price in/out per 1M"], rows, note="▸ the current model")
-
-
-def model_label(model: ModelConfig) -> str:
-    """A model's name with its aliases, as `orch models` shows it: `sonnet (s, claude)`."""
-    return model.name + (f" ({', '.join(model.aliases)})" if model.aliases else "")
-
-
-def price_text(model: ModelConfig) -> str:
-    """USD per million input / output tokens, as `orch models` shows it: `$3 / $15`; empty when unpriced."""
-    return f"${model.pricing.input:g} / ${model.pricing.output:g}" if model.pricing else ""
 
 
 @COMMANDS.command("system", help="show or set the system prompt; /system --clear removes it",

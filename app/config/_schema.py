@@ -151,6 +151,16 @@ class ModelConfig(Section):
     fallback: list[str] = field(default_factory=list)
     cache: Literal["auto", "off"] = "off"
 
+    @property
+    def label(self) -> str:
+        """The name with its aliases, as the model lists show it: `sonnet (s, claude)`."""
+        return self.name + (f" ({', '.join(self.aliases)})" if self.aliases else "")
+
+    @property
+    def price_label(self) -> str:
+        """USD per million input / output tokens, as the model lists show it: `$3 / $15`; empty when unpriced."""
+        return f"${self.pricing.input:g} / ${self.pricing.output:g}" if self.pricing else ""
+
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkConfig(Section):
