@@ -8,7 +8,7 @@ from dataclasses import fields
 from app.commands.arguments import parse_arguments
 from app.commands.registry import CommandContext, CommandFamily, Registry
 from app.commands.results import Ask, Clipboard, Exit, Notice, PickModel, Result, Table
-from app.config import ModelConfig, ModelOptions
+from app.config import ModelOptions
 from app.errors import UsageError
 
 OPTION_NAMES = tuple(f.name for f in fields(ModelOptions))

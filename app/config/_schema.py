@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from app.config._tools import ServerName
 
     HttpUrl = str
-    ProviderConfig = OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig | EchoProviderConfig
+    ProviderConfig = "OpenAIProviderConfig | AnthropicProviderConfig | GeminiProviderConfig | EchoProviderConfig"
 
 
 def _http_url(value: str) -> str:

@@ -12,7 +12,7 @@ one server that is down must not hide what the others list.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.http import FailureKind, HttpFailure, get_json
 from app.providers._http import Endpoint, HttpProvider

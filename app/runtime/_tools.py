@@ -16,7 +16,7 @@ from app.errors import OrchError
 from app.types import ToolCall, ToolResult
 
 if TYPE_CHECKING:
-    from app.tools import Decision, Offer, ToolInfo
+    from app.tools import Decision, Offer, ToolInfo  # noqa: F401 (Decision: named in Approver)
 
 # Named as strings: app.tools (and its records) is imported only by a session that has tools.
 Approver = Callable[["ToolInfo", ToolCall], Awaitable["Decision"]]

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from app.chat import Chat
-    from app.config import ModelConfig
 
 
 # What commands return may quote a model, a server or a stored message (a title, a snippet, an

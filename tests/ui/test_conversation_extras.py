@@ -11,7 +11,6 @@ from app.chat import Chat, ChatMessage
 from app.commands import build_registry
 from app.commands.conversations import resume
 from app.commands.registry import Registry
-from app.store import Store
 from app.types import AnswerRecord
 from tests.support.chain_world import make_chat
 

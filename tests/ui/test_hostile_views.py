@@ -14,7 +14,6 @@ from app.chains import StepFailed, StepResult, StepStarted, StepText, plan_chain
 from app.chat import Chat, ChatMessage
 from app.commands import build_registry
 from app.errors import OrchError
-from app.store import Store
 from app.types import AnswerRecord, TextDelta
 from app.ui import present
 from app.ui.chain_view import StepLines, show_final
