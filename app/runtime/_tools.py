@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from app.errors import OrchError
-from app.types import ToolCall, ToolResult
+from app.types import Part, ToolCall, ToolResult
 
 if TYPE_CHECKING:
     from app.tools import Decision, Offer, ToolInfo  # noqa: F401 (Decision: named in Approver)
@@ -35,6 +35,17 @@ class ToolRoundsExceeded(OrchError):
             "(tools.max_rounds); its last calls were not run",
             "Raise tools.max_rounds in config.yaml, or ask for less at once.",
         )
+
+
+def unanswered(parts: Sequence[Part], status: str) -> list[ToolResult]:
+    """Results for the calls in `parts` that have none: the answer ended `status` before they ran or
+    finished (Ctrl-C, a failure, the budget), or they came with no tools offered. No wire format takes
+    a call left unanswered, and a conversation that goes on should tell the model what became of each."""
+    answered = {p.call_id for p in parts if p.kind == "tool_result"}
+    reason = {"interrupted": "cancelled by the user", "complete": "not run: no tools are on"}.get(
+        status, f"not run: the answer ended ({status})")
+    return [ToolResult(p.call_id or "", p.name or "", reason, is_error=True, seconds=0.0)
+            for p in parts if p.kind == "tool_call" and p.call_id not in answered]  # fmt: skip
 
 
 def not_run(calls: Sequence[ToolCall], rounds: int) -> list[ToolResult]:

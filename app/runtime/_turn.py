@@ -10,6 +10,7 @@ record sums the rounds' tokens, and its cost is computed here only.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,7 +19,7 @@ from app.errors import OrchError
 from app.providers.base import close_stream
 from app.runtime._fallback import chain_of, with_fallback
 from app.runtime._pricing import cost, estimate, estimate_tokens
-from app.runtime._tools import Approver, ToolRoundsExceeded, not_run, run_calls
+from app.runtime._tools import Approver, ToolRoundsExceeded, not_run, run_calls, unanswered
 from app.runtime._transcript import Transcript
 from app.types import (AnswerRecord, Event, Fallback, Finish, Message, Status, TextDelta, ThinkingDelta, ToolCall,
                        ToolSpec, status_of)  # fmt: skip
@@ -71,6 +72,7 @@ class Turn:
         self._chars = 0  # of this round's text and reasoning: its output's estimate until the provider counts it
         self._stopped: str | None = None
         self._offer: Offer | None = None
+        self._call_ids: set[str] = set()  # of this answer's calls, each made unique (see `_unique`)
 
     @property
     def record(self) -> AnswerRecord:
@@ -104,6 +106,10 @@ class Turn:
             self._record = self._make_record("error", f"{type(failure).__name__}: {failure}")
         else:  # CancelledError, KeyboardInterrupt: the user cut it short
             self._record = self._make_record("interrupted")
+        if any(p.kind == "tool_call" for p in self._record.parts):
+            for result in unanswered(self._record.parts, self._record.status):
+                self._transcript.add(result)
+            self._record = self._make_record(self._record.status, self._record.error)
         self._runtime.budget.add(self._record)
 
     def __aiter__(self) -> AsyncIterator[Event]:
@@ -167,6 +173,8 @@ class Turn:
                 if isinstance(event, Fallback):
                     self._fall_back(event)
                 else:
+                    if isinstance(event, ToolCall):
+                        event = self._unique(event)
                     self._transcript.add(event)
                     if isinstance(event, TextDelta | ThinkingDelta):
                         self._chars += len(event.text)
@@ -192,6 +200,16 @@ class Turn:
                 yield event
         finally:
             await close_stream(stream)
+
+    def _unique(self, call: ToolCall) -> ToolCall:
+        """`call`, its id changed if an earlier round of this answer used it: a provider that gives no ids
+        (Gemini, at times) numbers each round's calls from 1, and a result must name one call only."""
+        call_id, n = call.call_id, 1
+        while call_id in self._call_ids:
+            n += 1
+            call_id = f"{call.call_id}.{n}"
+        self._call_ids.add(call_id)
+        return call if call_id == call.call_id else dataclasses.replace(call, call_id=call_id)
 
     def _fall_back(self, event: Fallback) -> None:
         """The next model answers: what the failed one said (its usage, if any) is not this answer's."""

@@ -98,9 +98,10 @@ def test_ctrl_c_during_a_slow_call_brings_the_prompt_back_and_keeps_the_call(orc
     term.wait_for("openai>", count=2, timeout=15)
     term.enter("and now?")
     term.wait_for("after the interruption")
-    # A call left without a result is not sent (no wire format takes one); the text before it is.
+    # The cancelled call goes back with a result saying so (no wire format takes a call left unanswered).
     sent = server.requests[-1].json()["messages"]
-    assert sent[1] == {"role": "assistant", "content": "Waiting. "}
+    assert sent[1]["content"] == "Waiting. " and [c["id"] for c in sent[1]["tool_calls"]] == ["c1"]
+    assert sent[2] == {"role": "tool", "tool_call_id": "c1", "content": "Error: cancelled by the user"}
     term.ctrl("d")
     assert term.wait_exit() == 0
     with Store(world.home / DB_NAME) as store:
@@ -108,7 +109,7 @@ def test_ctrl_c_during_a_slow_call_brings_the_prompt_back_and_keeps_the_call(orc
         assert conversation is not None
         kept = store.branch(conversation.id)[1]
     assert kept.status == "interrupted"
-    assert [(p.kind, p.name) for p in kept.parts] == [("text", None), ("tool_call", "t__slow")]
+    assert [(p.kind, p.name) for p in kept.parts] == [("text", None), ("tool_call", "t__slow"), ("tool_result", "t__slow")]
 
 
 def test_escape_sequences_from_a_tool_and_in_arguments_are_shown_harmless(orch, server) -> None:

@@ -171,6 +171,29 @@ async def test_with_no_approver_a_call_that_needs_asking_is_refused(runtime, ser
     assert results(events)["c"].text == NO_ONE_TO_ASK
 
 
+async def test_a_call_id_a_later_round_repeats_is_made_unique_and_its_result_follows_it(runtime, servers) -> None:
+    """Gemini without ids: each round numbers its calls from call_1, and a result must name one call."""
+    provider = Rounds([call("call_1", "add", a=1, b=2)], [call("call_1", "add", a=3, b=4)], [TextDelta("3 and 7")])
+    events, record = await take(runtime, provider, tools(servers))
+    assert [(p.kind, p.call_id) for p in record.parts if p.call_id] == [
+        ("tool_call", "call_1"), ("tool_result", "call_1"), ("tool_call", "call_1.2"), ("tool_result", "call_1.2"),
+    ]  # fmt: skip
+    assert {k: r.text for k, r in results(events).items()} == {"call_1": "3", "call_1.2": "7"}
+    sent = provider.requests[2].messages[1]
+    assert [p.call_id for p in sent.parts if p.kind == "tool_result"] == ["call_1", "call_1.2"]
+
+
+async def test_calls_that_come_with_no_tools_offered_are_answered_as_not_run(runtime) -> None:
+    provider = Rounds([TextDelta("let me look"), ToolCall("x1", "files__read", {"path": "a"}), Finish("tool_calls")])
+    runtime._providers["echo"] = provider
+    turn = runtime.answer(runtime.model("priced"), QUESTION)
+    async with turn:
+        async for _ in turn:
+            pass
+    assert [p.kind for p in turn.record.parts] == ["text", "tool_call", "tool_result"]
+    assert (turn.record.parts[-1].text, turn.record.parts[-1].is_error) == ("not run: no tools are on", True)
+
+
 async def test_ctrl_c_mid_call_cancels_it_keeps_the_parts_and_the_server_goes_on(runtime, servers) -> None:
     provider = Rounds([TextDelta("waiting"), call("c", "slow", s=30)], [TextDelta("never")])
     runtime._providers["echo"] = provider
@@ -193,7 +216,9 @@ async def test_ctrl_c_mid_call_cancels_it_keeps_the_parts_and_the_server_goes_on
     assert time.perf_counter() - began < 5
     record = turn.record
     assert record.status == "interrupted"
-    assert [p.kind for p in record.parts] == ["text", "tool_call"]
+    assert [p.kind for p in record.parts] == ["text", "tool_call", "tool_result"]
+    cancelled = record.parts[-1]
+    assert (cancelled.call_id, cancelled.text, cancelled.is_error) == ("c", "cancelled by the user", True)
     after = await servers.call("t", "add", {"a": 2, "b": 2}, timeout_s=30)
     assert (after.text, after.is_error) == ("4", False)
 
