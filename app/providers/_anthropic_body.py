@@ -30,6 +30,7 @@ ANSWER_TOOL = "answer"
 """The tool a structured answer is forced through: its input is the answer."""
 
 _ANSWER_TOOL_DESCRIPTION = "Give the answer as the input of this tool, following its schema exactly."
+_ANSWER_TOOL_INSTRUCTION = f"Give your answer only by calling the `{ANSWER_TOOL}` tool, once, with the answer as its input."
 
 # ChatRequest.options -> Messages fields; seed and the penalties have no
 # equivalent and are dropped. thinking_budget, reasoning_effort and
@@ -47,7 +48,8 @@ def messages_body(request: ChatRequest) -> dict[str, Any]:
     The system prompt (and any system messages) go in the top-level `system`;
     `thinking_budget` turns extended thinking on, and then the default
     `max_tokens` leaves room for the answer after the thinking. A schema
-    adds the forced `answer` tool (see `ANSWER_TOOL`).
+    adds the `answer` tool (see `ANSWER_TOOL`), forced; while thinking, which
+    the API does not allow with a forced tool, offered and asked for.
     """
     options = request.options
     system = [request.system] if request.system else []
@@ -66,7 +68,12 @@ def messages_body(request: ChatRequest) -> dict[str, Any]:
     if request.schema is not None:
         tools.append({"name": ANSWER_TOOL, "description": _ANSWER_TOOL_DESCRIPTION,
                       "input_schema": dict(request.schema)})  # fmt: skip
-        body["tool_choice"] = {"type": "tool", "name": ANSWER_TOOL}
+        if budget:
+            # The API refuses a forced tool while thinking: the tool is offered, and asked for.
+            body["tool_choice"] = {"type": "auto"}
+            body["system"] = "\n\n".join([*system, _ANSWER_TOOL_INSTRUCTION])
+        else:
+            body["tool_choice"] = {"type": "tool", "name": ANSWER_TOOL}
     if tools:
         body["tools"] = tools
     for ours, theirs in _OPTIONS.items():

@@ -94,6 +94,12 @@ class MessagesParser(AnswerParser):
         super().__init__(endpoint)
         self._structured = structured
         self._blocks: dict[int | None, _Block] = {}
+        self._held: list[str] = []  # text written beside the `answer` tool (see `_piece`)
+        self._answered = False
+
+    def finish(self) -> list[Event]:
+        held = [TextDelta("".join(self._held))] if self._held and not self._answered else []
+        return [*held, *super().finish()]
 
     def feed_sse(self, event: ServerSentEvent) -> list[Event]:
         raw = event.data.strip()
@@ -187,6 +193,7 @@ class MessagesParser(AnswerParser):
         if not isinstance(call_id, str) or not isinstance(name, str) or not call_id or not name:
             raise unreadable_chunk(self._endpoint, "a tool call without its id or name")
         if self._structured and name == ANSWER_TOOL:
+            self._answered, self._held = True, []
             return _Block(ANSWER_TOOL, call_id, name, start_input=block.get("input"))
         return _Block("tool_use", call_id, name, start_input=block.get("input"))
 
@@ -222,6 +229,13 @@ class MessagesParser(AnswerParser):
         if name is None or event is None:
             return []
         text = self._text(holder, name)
+        if self._structured and event is TextDelta:
+            # The answer is the `answer` tool's input. Text besides it (a thinking model, offered the
+            # tool rather than forced to it, may write some) is held: it is the answer only if the
+            # tool never comes.
+            if text and not self._answered:
+                self._held.append(text)
+            return []
         return [event(text)] if text else []
 
     def _text(self, holder: dict[str, Any], name: str) -> str:

@@ -143,6 +143,16 @@ def test_a_schema_is_a_forced_answer_tool_after_the_others() -> None:
     assert sent["tool_choice"] == {"type": "tool", "name": "answer"}
 
 
+def test_while_thinking_the_answer_tool_is_offered_and_asked_for_not_forced() -> None:
+    """The API refuses a forced tool_choice with thinking on ("Thinking may not be enabled when
+    tool_choice forces tool use")."""
+    sent = body(QUESTION, schema={"type": "object"}, system="Be brief.", options={"thinking_budget": 2048})
+    assert sent["tool_choice"] == {"type": "auto"}
+    assert sent["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    assert sent["system"].startswith("Be brief.\n\n") and "`answer` tool" in sent["system"]
+    assert [t["name"] for t in sent["tools"]] == ["answer"]
+
+
 # --- prompt caching ----------------------------------------------------------------------------
 
 

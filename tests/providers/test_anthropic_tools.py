@@ -135,6 +135,21 @@ async def test_a_structured_answer_streams_as_text_not_as_a_call(
     assert sent["tool_choice"] == {"type": "tool", "name": "answer"}
 
 
+async def test_text_beside_the_answer_tool_is_not_the_answer(llm_server: LLMServer, client: httpx.AsyncClient) -> None:
+    answer = {"name": "Ada", "age": 36}
+    llm_server.script(Reply.sse(anthropic_tool_events([("toolu_s", "answer", answer)], text="Here it is:")))
+    got = await events_from(llm_server, client, ChatRequest("m", (Message("user", "Who?"),), schema={"type": "object"}))
+    assert json.loads(text_of(got)) == answer
+
+
+async def test_a_structured_answer_given_as_text_alone_is_the_answer(
+    llm_server: LLMServer, client: httpx.AsyncClient
+) -> None:
+    llm_server.script(Reply.sse(anthropic_events('{"name": "Ada"}')))
+    got = await events_from(llm_server, client, ChatRequest("m", (Message("user", "Who?"),), schema={"type": "object"}))
+    assert json.loads(text_of(got)) == {"name": "Ada"}
+
+
 async def test_a_tool_named_answer_without_a_schema_is_a_call(
     llm_server: LLMServer, client: httpx.AsyncClient
 ) -> None:
