@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import argparse
 
     from app.cli.wiring import Wiring
+    from app.config import Config
 
 _FILES = ("config.yaml", "models.yaml")
 
@@ -29,6 +30,7 @@ def check(args: argparse.Namespace, wiring: Wiring) -> int:
         from app.chains import check_chains
 
         problems += check_chains(result.partial, result.sources)
+        problems += _role_file_problems(result.partial, wiring.home, result.sources.config.parent)
     print(f"config: {result.sources.config}")
     print(f"models: {result.sources.models}")
     for note in result.notes:
@@ -42,6 +44,23 @@ def check(args: argparse.Namespace, wiring: Wiring) -> int:
     assert cfg is not None
     print(f"ok: {len(cfg.providers)} providers, {len(cfg.models)} models, {len(cfg.chains)} chains")
     return EXIT_OK
+
+
+def _role_file_problems(config: Config, home: Path, base: Path) -> list[str]:
+    """The role files (ORCH_HOME/roles, `roles_dirs:`) that cannot be read, or that name an unknown model.
+
+    Those under `roles:` in config.yaml are checked with the rest of the file."""
+    from app.errors import ConfigError
+    from app.roles import RoleBook
+
+    labels = {label for m in config.models for label in (m.name, *m.aliases)}
+    problems: list[str] = []
+    for role in RoleBook(config, home, base=base):
+        if isinstance(role, ConfigError):
+            problems += role.problems
+        elif role.model is not None and role.model not in labels and role.source not in ("config.yaml",):
+            problems.append(f"{role.source}: role '{role.name}' uses unknown model '{role.model}'")
+    return problems
 
 
 def user_config_dir() -> Path:

@@ -115,3 +115,19 @@ def test_config_check_names_a_roles_unknown_model_and_a_missing_roles_dir(tmp_pa
     assert f"{path}:6: roles_dirs: no such folder: {tmp_path / 'patterns'}" in problems
     (tmp_path / "patterns").mkdir()
     assert len(check(path).problems) == 1
+
+
+def test_config_check_reads_the_role_files_of_orch_home(world, run_orch):
+    from tests.support.config_files import write_config
+
+    path = write_config(world.root / "conf", "default_model: echo\nproviders:\n  echo: {kind: echo}\n",
+                        "models:\n  - {name: echo, provider: echo, id: echo}\n")  # fmt: skip
+    rc, out, _ = run_orch("--config", str(path), "config", "check")
+    assert rc == 0, out
+    broken = _write(world.home / "roles" / "broken.md", "---\nmodel: [not, a, name]\n---\nHelp.\n")
+    stray = _write(world.home / "roles" / "stray.md", "---\nmodel: gtp\n---\nHelp.\n")
+    rc, out, _ = run_orch("--config", str(path), "config", "check")
+    assert rc == 2
+    assert f"{broken}: role 'broken': model:" in out
+    assert f"{stray}: role 'stray' uses unknown model 'gtp'" in out
+    assert "2 problems found" in out
