@@ -221,7 +221,26 @@ class Planner:
                 self.problem(loc, step, f"{key} uses steps.{ref}, which does not run before '{step.id}'; add it to needs")
         for attr in sorted(info.private_attributes):
             self.problem(loc, step, f"{key} reads '{attr}': attributes starting with '_' are refused")
+        for ref, name in sorted(info.field_refs):
+            fields = self._fields_of(ref)
+            if fields is not None and name not in fields and name != "text":
+                listed = ", ".join(fields) or "none"
+                self.problem(loc, step, f"{key} reads steps.{ref}.{name}, but the schema of '{ref}' has no field "
+                             f"'{name}'{_near(name, fields)} (its fields: {listed})")  # fmt: skip
         return compiled
+
+    def _fields_of(self, step_id: str) -> list[str] | None:
+        """The fields the schema of step `step_id` declares; None when it has no schema that lists them."""
+        step = next((s for s in self.chain.steps if s.id == step_id), None)
+        if step is None or step.schema_ is None:
+            return None
+        from app.schema import load_schema
+
+        try:
+            properties = load_schema(step.schema_).get("properties")
+        except UsageError:
+            return None  # said where the step's own schema is checked
+        return list(properties) if isinstance(properties, Mapping) else None
 
     def _condition(self, i: int, step: StepConfig, preds: frozenset[str] | None) -> Condition | None:
         when = step.when

@@ -43,11 +43,14 @@ class TemplateInfo:
         names: top-level variables it reads (`input`, `steps`, `tone`…).
         step_refs: step ids named as `steps.ID` or `steps['ID']`.
         private_attributes: attributes starting with `_` (refused by the sandbox anyway).
+        field_refs: the (step id, field) pairs read as `steps.ID.FIELD` (a JSON step's fields;
+            a method called, `steps.ID.upper()`, is not one).
     """
 
     names: frozenset[str]
     step_refs: frozenset[str]
     private_attributes: frozenset[str]
+    field_refs: frozenset[tuple[str, str]] = frozenset()
 
 
 def environment(limits: RenderLimits | None = None) -> SandboxedEnvironment:
@@ -84,7 +87,13 @@ def analyse(env: SandboxedEnvironment, source: str) -> TemplateInfo:
     for item in tree.find_all(nodes.Getitem):
         if _is_steps(item.node) and isinstance(item.arg, nodes.Const) and isinstance(item.arg.value, str):
             step_refs.add(item.arg.value)
-    return TemplateInfo(frozenset(names), frozenset(step_refs), frozenset(private))
+    called = {id(call.node) for call in tree.find_all(nodes.Call)}
+    fields = {
+        (node.node.attr, node.attr)
+        for node in tree.find_all(nodes.Getattr)
+        if isinstance(node.node, nodes.Getattr) and _is_steps(node.node.node) and id(node) not in called
+    }
+    return TemplateInfo(frozenset(names), frozenset(step_refs), frozenset(private), frozenset(fields))
 
 
 def _is_steps(node: object) -> bool:

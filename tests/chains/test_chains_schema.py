@@ -67,6 +67,20 @@ def test_the_check_knows_a_step_with_a_schema(tmp_path, llm_server: LLMServer):
     assert plan.step("b").schema is None
 
 
+def test_the_check_names_a_field_the_schema_does_not_have(tmp_path, llm_server: LLMServer):
+    typo = CHAIN.replace("{{ steps.a.verdict }}", "{{ steps.a.verdcit }}")
+    config, _ = load_config(write_config(tmp_path, typo, loopback=llm_server))
+    plan, problems = build_plan(config, "judge")
+    assert plan is None
+    assert [p.message for p in problems] == [
+        "prompt reads steps.a.verdcit, but the schema of 'a' has no field 'verdcit' (did you mean 'verdict'?)"
+        " (its fields: verdict, reasons)"
+    ]
+    methods = CHAIN.replace("{{ steps.a }}", "{{ steps.a.text }} {{ steps.a.keys() | list | length }}")
+    config, _ = load_config(write_config(tmp_path, methods, loopback=llm_server))
+    assert build_plan(config, "judge")[1] == []
+
+
 def test_a_dry_run_shows_a_json_steps_fields_as_placeholders(tmp_path, llm_server: LLMServer):
     config, _ = load_config(write_config(tmp_path, CHAIN, loopback=llm_server))
     steps = dry_run(plan_chain(config, "judge"), "x", {}, "echo")
