@@ -28,6 +28,10 @@ refusal); cut by the user (Ctrl-C); failed (the text that arrived before is kept
 PartKind = Literal["text", "thinking", "image", "file", "tool_call", "tool_result"]
 
 
+REDACTED_THINKING = "redacted"
+"""The `name` of a thinking part that holds a provider's encrypted reasoning (in `signature`) and no text."""
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     """One piece of a message, in the order it was said.
@@ -115,11 +119,13 @@ class ThinkingDelta:
     """Reasoning text, kept apart from the answer and never mixed into it.
 
     `signature` is the provider's seal on the reasoning block just ended (Anthropic), which it
-    wants back unchanged with the block when tools are called.
+    wants back unchanged with the block when tools are called. A `redacted` block (Anthropic's
+    `redacted_thinking`) has no text: its `signature` is the encrypted reasoning, sent back as it came.
     """
 
     text: str
     signature: str | None = field(default=None, repr=False)
+    redacted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

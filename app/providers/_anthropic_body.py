@@ -21,7 +21,7 @@ from typing import Any
 
 from app.providers._rounds import Round, rounds
 from app.providers.base import ChatRequest
-from app.types import Part, ToolSpec
+from app.types import REDACTED_THINKING, Part, ToolSpec
 
 DEFAULT_MAX_TOKENS = 4096
 """The API requires max_tokens; this is sent when the model's options give none."""
@@ -38,6 +38,7 @@ _ANSWER_TOOL_INSTRUCTION = f"Give your answer only by calling the `{ANSWER_TOOL}
 _OPTIONS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "stop": "stop_sequences"}
 
 _EPHEMERAL = {"type": "ephemeral"}
+_THINKING_BLOCKS = ("thinking", "redacted_thinking")
 MAX_CACHE_BREAKPOINTS = 4
 """The API refuses a request with more `cache_control` blocks than this."""
 
@@ -115,7 +116,8 @@ def conversation(wire_rounds: Iterable[Round]) -> list[dict[str, Any]]:
 def content_blocks(wire_round: Round) -> list[dict[str, Any]]:
     """One round's parts as content blocks; an assistant's signed thinking comes first, as the API wants."""
     blocks = [block for part in wire_round.parts if (block := _block(part)) is not None]
-    return [b for b in blocks if b["type"] == "thinking"] + [b for b in blocks if b["type"] != "thinking"]
+    thinking = [b for b in blocks if b["type"] in _THINKING_BLOCKS]
+    return thinking + [b for b in blocks if b["type"] not in _THINKING_BLOCKS]
 
 
 def _block(part: Part) -> dict[str, Any] | None:
@@ -126,6 +128,8 @@ def _block(part: Part) -> dict[str, Any] | None:
         # Only a signed block may be replayed; unsigned reasoning is the model's own and stays here.
         if not part.signature:
             return None
+        if part.name == REDACTED_THINKING:
+            return {"type": "redacted_thinking", "data": part.signature}
         return {"type": "thinking", "thinking": part.text, "signature": part.signature}
     if part.kind == "file":
         return {"type": "text", "text": f"--- file: {part.name or 'unnamed'} ---\n{part.text}"}
@@ -153,7 +157,7 @@ def mark_cache(body: dict[str, Any]) -> None:
     messages = body["messages"]
     newest_user = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=None)
     if newest_user:  # at 0 nothing comes before it
-        cacheable = [b for b in messages[newest_user - 1]["content"] if b["type"] != "thinking"]
+        cacheable = [b for b in messages[newest_user - 1]["content"] if b["type"] not in _THINKING_BLOCKS]
         if cacheable:
             cacheable[-1]["cache_control"] = _EPHEMERAL
 

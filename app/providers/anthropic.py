@@ -146,6 +146,8 @@ class MessagesParser(AnswerParser):
             return []
         if kind == "thinking":
             self._blocks[index] = _Block("thinking")
+        if kind == "redacted_thinking":
+            return self._redacted(block)
         return self._piece(block)
 
     def _delta(self, index: int | None, delta: Any) -> list[Event]:
@@ -183,10 +185,17 @@ class MessagesParser(AnswerParser):
             if call.kind == ANSWER_TOOL:
                 return [TextDelta(json.dumps(call.start_input, ensure_ascii=False))]
             return [self._tool_call(call)]
+        if kind == "redacted_thinking":
+            return self._redacted(block)
         events = self._piece(block)
         if kind == "thinking" and isinstance(block.get("signature"), str) and block["signature"]:
             events.append(ThinkingDelta("", signature=block["signature"]))
         return events
+
+    def _redacted(self, block: dict[str, Any]) -> list[Event]:
+        """A `redacted_thinking` block: encrypted reasoning with no text, to be sent back as it came."""
+        data = block.get("data")
+        return [ThinkingDelta("", signature=data, redacted=True)] if isinstance(data, str) and data else []
 
     def _call_block(self, block: dict[str, Any]) -> _Block:
         call_id, name = block.get("id"), block.get("name")

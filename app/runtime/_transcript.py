@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.providers.base import Answer
-from app.types import Event, Part, TextDelta, ThinkingDelta, ToolCall, ToolResult
+from app.types import REDACTED_THINKING, Event, Part, TextDelta, ThinkingDelta, ToolCall, ToolResult
 
 ROUND_BREAK = "\n\n"
 """Between the text of one round and the next, in the record's `text` (the parts keep them apart)."""
@@ -31,7 +31,10 @@ class Transcript:
 
     def add(self, event: Event) -> None:
         """Fold one event of the current round in."""
-        if isinstance(event, TextDelta | ThinkingDelta):
+        if isinstance(event, ThinkingDelta) and event.redacted:
+            self._close_part()
+            self._parts.append(Part("thinking", "", name=REDACTED_THINKING, signature=event.signature))
+        elif isinstance(event, TextDelta | ThinkingDelta):
             kind = "text" if isinstance(event, TextDelta) else "thinking"
             if kind != self._open_kind:
                 self._close_part()

@@ -13,7 +13,7 @@ from app.providers import create_provider
 from app.providers._anthropic_body import MAX_CACHE_BREAKPOINTS, cache_breakpoints
 from app.providers.anthropic import messages_body
 from app.providers.base import Answer, ChatRequest, Message
-from app.types import Part, ToolSpec
+from app.types import REDACTED_THINKING, Part, ToolSpec
 from tests.support.cassettes import cassettes
 
 EPHEMERAL = {"type": "ephemeral"}
@@ -130,6 +130,19 @@ def test_a_file_part_is_text_under_a_line_naming_it() -> None:
         {"type": "text", "text": "--- file: src/f.py ---\ndef f():\n    return 1\n"},
         {"type": "text", "text": "Review it."},
     ]
+
+
+def test_a_redacted_thinking_block_goes_back_as_it_came_before_the_rest() -> None:
+    answer = Message("assistant", "", (
+        Part("thinking", "plain", signature="s"), Part("thinking", "", name=REDACTED_THINKING, signature="ENCRYPTED"),
+        Part.tool_call("toolu_a", "clock", {}), Part.tool_result("toolu_a", "clock", "noon"),
+    ))  # fmt: skip
+    content = body(QUESTION, answer, tools=(CLOCK,))["messages"][1]["content"]
+    assert content[:2] == [
+        {"type": "thinking", "thinking": "plain", "signature": "s"},
+        {"type": "redacted_thinking", "data": "ENCRYPTED"},
+    ]
+    assert content[2]["type"] == "tool_use"
 
 
 # --- structured output -------------------------------------------------------------------------

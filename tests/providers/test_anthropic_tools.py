@@ -150,6 +150,19 @@ async def test_a_structured_answer_given_as_text_alone_is_the_answer(
     assert json.loads(text_of(got)) == {"name": "Ada"}
 
 
+async def test_a_redacted_thinking_block_is_kept_whole_and_apart(llm_server: LLMServer, client: httpx.AsyncClient) -> None:
+    events = anthropic_tool_events([("toolu_c", "weather", {"city": "Oslo"})])
+    redacted = {"type": "content_block_start", "index": 9, "content_block": {"type": "redacted_thinking", "data": "RED"}}
+    stop = {"type": "content_block_stop", "index": 9}
+    events[1:1] = [f"event: content_block_start\ndata: {json.dumps(redacted)}\n\n",
+                   f"event: content_block_stop\ndata: {json.dumps(stop)}\n\n"]  # fmt: skip
+    llm_server.script(Reply.sse(events))
+    got = await events_from(llm_server, client, ChatRequest("m", (Message("user", "Weather?"),), tools=(WEATHER,)))
+    thinking = [e for e in got if isinstance(e, ThinkingDelta)]
+    assert thinking == [ThinkingDelta("", signature="RED", redacted=True)]
+    assert tool_calls(got) == [("toolu_c", "weather", {"city": "Oslo"})]
+
+
 async def test_a_tool_named_answer_without_a_schema_is_a_call(
     llm_server: LLMServer, client: httpx.AsyncClient
 ) -> None:
