@@ -4,7 +4,8 @@
     anthropic  GET {base_url}/v1/models?limit=1000    {"data": [{"id": …}, …]}
     gemini     GET {base_url}/v1beta/models?pageSize=1000   {"models": [{"name": "models/…"}, …]}
 
-The request carries the adapter's own headers (its key among them, when it
+Anthropic and Gemini say when there is a next page (`has_more` + `last_id`,
+`nextPageToken`); it is read too, up to `MAX_PAGES`. The request carries the adapter's own headers (its key among them, when it
 has one). Whatever goes wrong is one line in `ModelList.error`, never raised:
 one server that is down must not hide what the others list.
 """
@@ -35,6 +36,8 @@ LISTED_KINDS = frozenset(_LISTS)
 """The provider kinds whose servers can be asked for their models."""
 
 LIST_TIMEOUT_S = 5.0
+MAX_PAGES = 20
+"""Pages read at most from one server: a server that says "more" for ever is not followed for ever."""
 
 
 @dataclass(frozen=True)
@@ -60,15 +63,34 @@ async def list_models(
     assert isinstance(provider, HttpProvider)
     headers = {**provider.request_headers(key), **config.headers}
     shown = url.split("?", 1)[0]
-    try:
-        body = await get_json(client, url, headers=headers, timeout_s=timeout_s)
-    except HttpFailure as failure:
-        return ModelList(name, shown, error=_said(Endpoint(name, url, "", config.key, key is not None, key), failure))
-    entries = body.get(field) if isinstance(body, dict) else None
-    if not isinstance(entries, list):
-        return ModelList(name, shown, error=f"{name} answered {shown} with something that is not a list of models")
-    ids = (entry.get(id_field) for entry in entries if isinstance(entry, dict))
-    return ModelList(name, shown, tuple(sorted({i.removeprefix(prefix) for i in ids if isinstance(i, str) and i})))
+    found: set[str] = set()
+    page_url: str | None = url
+    for _ in range(MAX_PAGES):
+        if page_url is None:
+            break
+        try:
+            body = await get_json(client, page_url, headers=headers, timeout_s=timeout_s)
+        except HttpFailure as failure:
+            endpoint = Endpoint(name, page_url, "", config.key, key is not None, key)
+            return ModelList(name, shown, error=_said(endpoint, failure))
+        entries = body.get(field) if isinstance(body, dict) else None
+        if not isinstance(entries, list):
+            return ModelList(name, shown, error=f"{name} answered {shown} with something that is not a list of models")
+        ids = (entry.get(id_field) for entry in entries if isinstance(entry, dict))
+        found |= {i.removeprefix(prefix) for i in ids if isinstance(i, str) and i}
+        page_url = _next_page(config.kind, url, body)
+    return ModelList(name, shown, tuple(sorted(found)))
+
+
+def _next_page(kind: str, url: str, body: dict) -> str | None:
+    """The URL of the page after `body`, when the server says there is one (Anthropic's `has_more` with
+    `last_id`, Gemini's `nextPageToken`); OpenAI-compatible servers list everything at once."""
+    from urllib.parse import quote
+
+    if kind == "anthropic" and body.get("has_more") is True and isinstance(body.get("last_id"), str):
+        return f"{url}&after_id={quote(body['last_id'])}"
+    token = body.get("nextPageToken") if kind == "gemini" else None
+    return f"{url}&pageToken={quote(token)}" if isinstance(token, str) and token else None
 
 
 def _said(endpoint: Endpoint, failure: HttpFailure) -> str:
