@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from app.types import AnswerRecord
+from app.types import AnswerRecord, Retry
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +89,14 @@ class StepText:
 
 
 @dataclass(frozen=True, slots=True)
+class StepRetry:
+    """A step's request is tried again after a wait (a 429, a 5xx, a dropped connection)."""
+
+    step: str
+    retry: Retry
+
+
+@dataclass(frozen=True, slots=True)
 class StepEnded:
     """A step is over; which of the four kinds below says how, and `result` what it left."""
 
@@ -123,5 +131,5 @@ class StepCancelled(StepEnded):
     __slots__ = ()
 
 
-ChainEvent = StepStarted | StepText | StepDone | StepSkipped | StepFailed | StepCancelled
+ChainEvent = StepStarted | StepText | StepRetry | StepDone | StepSkipped | StepFailed | StepCancelled
 Listener = Callable[[ChainEvent], None]

@@ -26,6 +26,7 @@ from app.chains.events import (
     StepDone,
     StepFailed,
     StepResult,
+    StepRetry,
     StepSkipped,
     StepStarted,
     StepText,
@@ -35,7 +36,7 @@ from app.attachments import check_sendable
 from app.config import ModelConfig
 from app.errors import ChainError, OrchError
 from app.schema import check_answer
-from app.types import AnswerRecord, Message, Part, TextDelta
+from app.types import AnswerRecord, Message, Part, Retry, TextDelta
 
 if TYPE_CHECKING:
     from app.runtime import Runtime, Turn
@@ -135,6 +136,8 @@ class _Execution:
                 async for event in turn:
                     if isinstance(event, TextDelta) and event.text:
                         self.emit(StepText(step.id, event.text))
+                    elif isinstance(event, Retry):
+                        self.emit(StepRetry(step.id, event))
             if step.schema is not None:  # a JSON output: later templates read its fields
                 self.structured[step.id] = structured(check_answer(turn.record.text, step.schema), turn.record.text)
         except asyncio.CancelledError:

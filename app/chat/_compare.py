@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING
 
 from app.chat._messages import ChatMessage
 from app.errors import UsageError
-from app.types import AnswerRecord, Message, TextDelta
+from app.types import AnswerRecord, Message, Retry, TextDelta
 
 if TYPE_CHECKING:
     from app.chat._chat import Chat
     from app.config import ModelConfig
 
 
-CompareEvent = TextDelta | AnswerRecord
-"""What a comparison tells its listener of the answer at an index: more of its text, then its record."""
+CompareEvent = TextDelta | Retry | AnswerRecord
+"""What a comparison tells its listener of the answer at an index: more of its text (a retry's wait
+before any), then its record."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ async def compare(
         try:
             async with turn:
                 async for event in turn:
-                    if isinstance(event, TextDelta) and event.text:
+                    if (isinstance(event, TextDelta) and event.text) or isinstance(event, Retry):
                         emit(index, event)
         except Exception:
             pass  # the record says how it failed; the other models go on

@@ -21,6 +21,7 @@ from rich.live import Live
 from rich.text import Text
 
 from app import chains
+from app.ui.answer_view import retry_line
 from app.ui.render import Footer
 from app.ui.sanitize import visible
 
@@ -77,6 +78,7 @@ class _StepState:
     started: float | None = None
     text: str = ""
     result: chains.StepResult | None = None
+    retrying: str | None = None  # `retrying in 2 s (429)` until text arrives
 
 
 class StepLines:
@@ -109,6 +111,9 @@ class StepLines:
         elif isinstance(event, chains.StepText):
             # Only the tail is ever shown; keeping it short keeps redraws cheap.
             state.text = (state.text + event.text)[-2000:]
+            state.retrying = None
+        elif isinstance(event, chains.StepRetry):
+            state.retrying = retry_line(event.retry)
         else:
             state.status, state.result = _ENDED[type(event)], event.result
 
@@ -130,6 +135,8 @@ class StepLines:
             line.append(f"{state.model} · waiting", style=style)
         elif state.status == "running":
             line.append(f"{state.model} · running {elapsed:.1f}s", style=style)
+            if state.retrying:
+                line.append(f" · {state.retrying}", style="chat.footer")
             room = width - line.cell_len - 2
             if self.stream_text and state.text and room > 8:
                 line.append("  " + _one_line(state.text[-room * 2 :])[-room:], style="chat.footer")
@@ -161,6 +168,8 @@ class PlainProgress:
             return
         if isinstance(event, chains.StepStarted):
             what = f"running ({event.model})"
+        elif isinstance(event, chains.StepRetry):
+            what = retry_line(event.retry)
         elif isinstance(event, chains.StepSkipped):
             what = why_skipped(event.result.skipped_because)
         elif isinstance(event, chains.StepCancelled):

@@ -13,7 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from app.chat import CompareEvent
-from app.types import AnswerRecord, TextDelta
+from app.types import AnswerRecord, Retry, TextDelta
+from app.ui.answer_view import retry_line
 from app.ui.sanitize import visible
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class Pane:
         self.record: AnswerRecord | None = None
         self._pieces: list[str] = []
         self.running = False
+        self.retrying: str | None = None  # `retrying in 2 s (429)` until text arrives
 
     @property
     def text(self) -> str:
@@ -80,10 +82,14 @@ class CompareView:
         self.code_theme = code_theme
 
     def apply(self, index: int, event: CompareEvent) -> None:
+        pane = self.panes[index]
         if isinstance(event, TextDelta):
-            self.panes[index].add(event.text)
+            pane.add(event.text)
+            pane.retrying = None
+        elif isinstance(event, Retry):
+            pane.retrying = retry_line(event)
         elif isinstance(event, AnswerRecord):
-            self.panes[index].record = event
+            pane.record = event
 
     def side_by_side(self, width: int) -> bool:
         return len(self.panes) > 1 and width >= SIDE_BY_SIDE_MIN_WIDTH
@@ -94,7 +100,8 @@ class CompareView:
             return Text(f"failed: {visible(record.error or '')}", style="chain.step.failed")
         text = pane.text
         if not text:
-            return Text("(no answer)" if record is not None else "…", style="chat.footer")
+            waiting = pane.retrying or "…"
+            return Text("(no answer)" if record is not None else waiting, style="chat.footer")
         if max_lines is not None:
             return _LiveTail(text, max_lines, self._markdown_of if self._rendered(console) else None)
         return self._markdown_of(visible(text)) if self._rendered(console) else Text(visible(text))

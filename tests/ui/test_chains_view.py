@@ -10,11 +10,12 @@ import pytest
 from rich.console import Console
 
 from app.chains import StepResult
-from app.chains import StepDone, StepFailed, StepFailedError, StepSkipped, StepStarted, StepText, plan_chain
+from app.chains import (StepDone, StepFailed, StepFailedError, StepRetry, StepSkipped, StepStarted, StepText,
+                        plan_chain)  # fmt: skip
 from app.chat import Chat
 from app.commands import build_registry
 from app.store import Store
-from app.types import AnswerRecord, TextDelta
+from app.types import AnswerRecord, Retry, TextDelta
 from app.ui.chain_view import StepLines, run_chain_live
 from app.ui.compare_view import CompareView, run_compare_live
 from app.ui.style import make_console
@@ -227,3 +228,48 @@ async def test_cancelling_a_compare_shows_what_arrived(runtime, monkeypatch) -> 
         await task
     text = out.getvalue()
     assert "cancelled" in text and "a b" in text
+
+
+def test_a_step_waiting_to_retry_says_so_until_its_text_comes(runtime) -> None:
+    lines = StepLines(plan_chain(runtime.config, "review"), "echo", clock=Clock())
+    lines.apply(StepStarted("check", "priced"))
+    lines.apply(StepRetry("check", Retry(1, 2.0, "429")))
+    con, out = console(100)
+    con.print(lines)
+    assert "check  priced · running 0.0s · retrying in 2 s (429)" in out.getvalue().splitlines()[1]
+    lines.apply(StepText("check", "at last"))
+    con, out = console(100)
+    con.print(lines)
+    assert "retrying" not in out.getvalue() and "at last" in out.getvalue()
+
+
+def test_plain_progress_tells_a_retry_on_its_own_line() -> None:
+    from app.ui.chain_view import PlainProgress
+
+    out = io.StringIO()
+    PlainProgress(out)(StepRetry("check", Retry(2, 0.5, "503")))
+    assert out.getvalue() == "[check] retrying in 0.5 s (503)\n"
+
+
+async def test_a_compare_pane_waiting_to_retry_says_so(runtime) -> None:
+    from app.chat._compare import compare
+    from tests.support.tool_rounds import Rounds
+
+    runtime._providers["echo"] = Rounds([Retry(1, 2.0, "429"), TextDelta("fine")])
+    chat = Chat(runtime, runtime.model("echo"))
+    view = CompareView(["echo"])
+    seen: list[str] = []
+
+    def listen(index: int, event) -> None:
+        view.apply(index, event)
+        seen.append(shown_text(view))
+
+    await compare(chat, [runtime.model("echo")], "hi", listen)
+    assert "retrying in 2 s (429)" in seen[0]
+    assert "retrying" not in seen[-1] and "fine" in seen[-1]
+
+
+def shown_text(view: CompareView) -> str:
+    con, out = console(100)
+    con.print(view)
+    return out.getvalue()
