@@ -181,12 +181,13 @@ async def history(ctx: CommandContext, argument: str) -> Result:
     if not messages:
         return Notice("no messages yet")
     # A screenful: as many messages as the terminal has rows, less HISTORY_MARGIN, one row each.
-    shown = len(messages) if argument.strip() else max(5, shutil.get_terminal_size().lines - HISTORY_MARGIN)
+    screenful = max(5, shutil.get_terminal_size().lines - HISTORY_MARGIN)
+    shown = len(messages) if argument.strip() else screenful
     first = max(0, len(messages) - shown)
     rows = [[str(i), m.role if m.role == "user" else _who(m), _preview(_one_line(m), 90) + _mark(m)]
             for i, m in enumerate(messages[first:], first + 1)]  # fmt: skip
     note = f"the last {len(rows)} of {len(messages)} messages; /history --all shows every one" if first else None
-    return Table(["#", "from", "message"], rows, note=note)
+    return Table(["#", "from", "message"], rows, note=note, paged=len(rows) > screenful)
 
 
 @COMMANDS.command("edit", help="edit message N and answer it again on a new branch (the old one stays)",

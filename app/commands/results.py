@@ -19,10 +19,14 @@ class Notice(NamedTuple):
 
 
 class Table(NamedTuple):
+    """Rows under their column names; `paged`: taller than the screen, shown through the user's pager
+    on a terminal when there is one."""
+
     columns: Sequence[str]
     rows: Sequence[Sequence[str]]
     title: str | None = None
     note: str | None = None
+    paged: bool = False
 
 
 class MarkdownText(NamedTuple):

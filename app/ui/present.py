@@ -36,7 +36,14 @@ def show_table(console: Console, table: r.Table) -> None:
         view.add_column(visible(column), overflow="fold")
     for row in table.rows:
         view.add_row(*[Text(visible(str(cell))) for cell in row])
-    console.print(view)
+    from app.ui.pager import CommandPager
+
+    pager = CommandPager.found() if table.paged and console.is_terminal else None
+    if pager is not None:
+        with console.pager(pager):
+            console.print(view)
+    else:
+        console.print(view)
     if table.note:
         console.print(visible(table.note), style="chat.footer", highlight=False, markup=False)
 

@@ -43,3 +43,41 @@ async def test_all_shows_every_message_and_a_short_history_is_whole() -> None:
 async def test_anything_else_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="/history"):
         await history(context(3), "everything")
+
+
+async def test_all_is_paged_when_taller_than_the_screen_and_only_then() -> None:
+    assert (await history(context(2000), "--all")).paged
+    assert not (await history(context(2000), "")).paged
+    assert not (await history(context(3), "--all")).paged
+
+
+def test_a_paged_table_goes_through_the_users_pager_on_a_terminal(tmp_path, monkeypatch) -> None:
+    import io
+    import shlex
+    import sys
+
+    from app.ui.present import show_table
+    from app.ui.style import make_console
+
+    paged = tmp_path / "paged.txt"
+    script = f"import sys; open({str(paged)!r}, 'w').write(sys.stdin.read())"
+    monkeypatch.setenv("PAGER", shlex.join([sys.executable, "-c", script]))
+    table = Table(["#", "message"], [[str(i), f"line {i}\x1b[2J"] for i in range(1, 101)], paged=True)
+
+    out = io.StringIO()
+    show_table(make_console(file=out, force_terminal=True, width=80), table)
+    text = paged.read_text()
+    assert "line 1" in text and "line 100" in text and "\x1b" not in text  # escapes shown, never passed on
+    assert "line 1 " not in out.getvalue()
+
+    paged.unlink()
+    out = io.StringIO()
+    show_table(make_console(file=out, width=80), table)  # not a terminal: printed, no pager
+    assert not paged.exists() and "line 100" in out.getvalue()
+
+
+def test_no_pager_to_run_means_none(monkeypatch) -> None:
+    from app.ui.pager import CommandPager
+
+    assert CommandPager.found({"PAGER": "no-such-pager-anywhere"}) is None
+    assert CommandPager.found({"PAGER": "'unclosed"}) is None
