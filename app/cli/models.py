@@ -10,6 +10,7 @@ that is not configured; a server that is down is one line among the notes.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -50,8 +51,9 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
         if model.name == config.default_model or config.default_model in model.aliases:
             names += " *"
         rows.append(([names, model.provider, model.id, status, model.price_label], status))
-    console = make_console()
-    if console.is_terminal:
+    # Piped (the common case for scripts), nothing of rich is imported: the lines are plain.
+    console = make_console() if _maybe_terminal() else None
+    if console is not None and console.is_terminal:
         from rich.table import Table
 
         table = Table(box=None, pad_edge=False, header_style="bold")
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
             table.add_row(*cells, style=_STYLES.get(status, ""))
         console.print(table)
     else:
+        console = None
         sys.stdout.write("".join("\t".join(cells) + "\n" for cells, _ in rows))
         sys.stdout.flush()
     notes = [f"* default model · config: {sources.config}"]
@@ -73,11 +76,19 @@ def run(args: argparse.Namespace, wiring: Wiring) -> int:
         example = next(iter(missing.values()))
         notes.append(f"No keys yet. Add one: {setup}`{example}` (or set the provider's env var).")
     for i, note in enumerate(notes):
-        console.print(note, style="dim" if i == 0 else None, highlight=False, markup=False, soft_wrap=True)
+        if console is None:
+            sys.stdout.write(note + "\n")
+        else:
+            console.print(note, style="dim" if i == 0 else None, highlight=False, markup=False, soft_wrap=True)
     return EXIT_OK
 
 
-def _show_remote(console: Console, config: Config, keys: KeyRing) -> list[str]:
+def _maybe_terminal() -> bool:
+    """Whether stdout may be a terminal: it is one, or the environment may make rich treat it as one."""
+    return sys.stdout.isatty() or any(name in os.environ for name in ("FORCE_COLOR", "TTY_COMPATIBLE"))
+
+
+def _show_remote(console: Console | None, config: Config, keys: KeyRing) -> list[str]:
     """The servers' model lists, beside models.yaml's; returns the notes (failures, the entry to add)."""
     from app.ui.sanitize import visible
 
@@ -96,7 +107,7 @@ def _show_remote(console: Console, config: Config, keys: KeyRing) -> list[str]:
             rows.append((listing.provider, shown, f"configured as {name}" if name else "not configured"))
             if name is None and candidate is None:
                 candidate = (listing.provider, shown)
-    if console.is_terminal:
+    if console is not None:
         from rich.table import Table
         from rich.text import Text
 

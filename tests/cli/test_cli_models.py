@@ -103,3 +103,17 @@ def test_config_check_prints_every_problem_and_exits_2(run_orch, world):
     assert "models.yaml:4: 'echo' is already used by the model at line 2" in lines
     assert "4 problems found" in lines
     assert config.name in out and models.name in out
+
+
+def test_piped_models_imports_neither_rich_nor_the_schema_machinery_once_the_config_is_kept(run_orch, world):
+    import subprocess
+    import sys
+
+    from tests.conftest import orch_env
+
+    assert run_orch("models")[0] == 0  # checks the config, and keeps it
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "app", "models"], capture_output=True, text=True,
+                          env=orch_env(), stdin=subprocess.DEVNULL, check=True)  # fmt: skip
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "echo" in done.stdout
+    assert not {"rich", "pydantic", "yaml"} & imported
