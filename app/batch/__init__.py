@@ -8,7 +8,7 @@ Modules: `_inputs` (the input file, read lazily), `_limits` (rpm/tpm and the
 global back-off on 429), `_output` (OUT in input order through a bounded
 reorder buffer), `_rows` (one row through a model or a chain), `_local` (the
 runner), `_runs` (resuming the same command), `_provider_batch` with
-`_openai_batch` and `_anthropic_batch` (the providers' batch engines).
+`_openai_batch`, `_anthropic_batch` and `_gemini_batch` (the providers' batch engines).
 Nothing here prints.
 """
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from app.runtime import Runtime
 
 BATCH_PRICE = 0.5
-"""Both providers' batch engines charge half their usual price."""
+"""The providers' batch engines charge half their usual price."""
 
 _STREAMING_FIELDS = ("stream", "stream_options")
 
@@ -63,20 +63,23 @@ def row_of(ident: str) -> int | None:
 
 
 class ProviderBatch:
-    """One model's rows through its provider's batch API (OpenAI or Anthropic).
+    """One model's rows through its provider's batch API (OpenAI, Anthropic or Gemini).
 
     Raises:
-        UsageError: the model's provider has no batch API orch speaks (Gemini, echo).
+        UsageError: the model's provider has no batch API orch speaks (echo).
     """
 
     def __init__(self, runtime: Runtime, model: ModelConfig, system: str | None = None) -> None:
+        from functools import partial
+
         from app.batch._anthropic_batch import AnthropicBatches
+        from app.batch._gemini_batch import GeminiBatches
         from app.batch._openai_batch import OpenAIBatches
 
         config = runtime.config.providers[model.provider]
-        apis = {"openai": OpenAIBatches, "anthropic": AnthropicBatches}
+        apis = {"openai": OpenAIBatches, "anthropic": AnthropicBatches, "gemini": partial(GeminiBatches, model=model.id)}
         if config.kind not in apis:
-            raise UsageError(f"--provider-batch works with OpenAI and Anthropic providers; {model.provider} is "
+            raise UsageError(f"--provider-batch works with OpenAI, Anthropic and Gemini providers; {model.provider} is "
                              f"{config.kind}", "Run it without --provider-batch.")  # fmt: skip
         self._runtime, self._model, self._system = runtime, model, system
         self._provider: Any = runtime.provider(model)

@@ -196,7 +196,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--retry-failed", action="store_true",
                         help="when resuming, send again the rows that ended with status error (default: keep them)")  # fmt: skip
     parser.add_argument("--provider-batch", action="store_true",
-                        help="hand the rows to the provider's batch API (OpenAI, Anthropic): about half the price")  # fmt: skip
+                        help="hand the rows to the provider's batch API (OpenAI, Anthropic, Gemini): about half the price")  # fmt: skip
 
 
 COMMAND = Subcommand(

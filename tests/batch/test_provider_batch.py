@@ -1,4 +1,4 @@
-"""`--provider-batch` against loopback OpenAI and Anthropic batch APIs: submit, status, then fetch
+"""`--provider-batch` against loopback OpenAI and Anthropic batch APIs (Gemini's: test_gemini_provider_batch): submit, status, then fetch
 from a new process (a "restart"), by orch's run id or the provider's batch id."""
 
 from __future__ import annotations
@@ -62,12 +62,12 @@ def test_fetch_before_the_batch_ended_says_so(tmp_path: Path, llm_server: LLMSer
     assert rc == 0 and "has not ended yet" in err
 
 
-def test_gemini_is_said_to_be_unsupported(tmp_path: Path, llm_server: LLMServer, run_orch) -> None:
+def test_a_provider_without_a_batch_api_is_said_so(tmp_path: Path, run_orch) -> None:
     from tests.support.config_files import write_config
 
-    path = write_config(tmp_path / "g", {"default_model": "g", "providers": {"gm": llm_server.provider_config("gemini")}},
-                        [{"name": "g", "provider": "gm", "id": "gemini-x"}])  # fmt: skip
+    path = write_config(tmp_path / "e", {"default_model": "e", "providers": {"offline": {"kind": "echo"}}},
+                        [{"name": "e", "provider": "offline", "id": "echo"}])  # fmt: skip
     inputs = tmp_path / "in.txt"
     inputs.write_text("one\n")
-    rc, _, err = run_orch("--config", str(path), "batch", "g", str(inputs), "--provider-batch")
-    assert rc == 2 and "OpenAI and Anthropic" in err
+    rc, _, err = run_orch("--config", str(path), "batch", "e", str(inputs), "--provider-batch")
+    assert rc == 2 and "OpenAI, Anthropic and Gemini" in err and "offline is echo" in err
