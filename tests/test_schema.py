@@ -88,3 +88,42 @@ async def test_the_schema_goes_in_the_request_and_a_mismatch_is_recorded_with_th
     await runtime.aclose()
     assert (turn.record.status, turn.record.text) == ("error", '{"verdict": 1}')
     assert "verdict" in (turn.record.error or "")
+
+
+async def test_the_repl_asks_for_json_after_slash_schema_and_for_text_after_clear(tmp_path, llm_server):
+    from tests.support.chain_world import write_config
+    from tests.support.llm_server import WireAnswer
+    from tests.support.pipe_repl import ENTER, make_chat, run_repl
+
+    llm_server.default = WireAnswer('{"verdict": "yes"}')
+    chat = make_chat(write_config(tmp_path / "conf", loopback=llm_server), "loop")
+    keys = "/schema verdict" + ENTER + "judge it" + ENTER + "/schema" + ENTER + "/schema --clear" + ENTER + "again" + ENTER
+    s = await run_repl(chat, keys + "/exit" + ENTER)
+    first, second = (request.json() for request in llm_server.requests)
+    assert first["response_format"]["json_schema"]["schema"]["required"] == ["verdict"]
+    assert "response_format" not in second
+    assert "answers are JSON with the fields: verdict" in s.text and "answers are text again" in s.text
+
+
+async def test_a_bad_shorthand_in_the_repl_is_one_line(tmp_path):
+    from tests.support.config_files import write_config
+    from tests.support.pipe_repl import ENTER, make_chat, run_repl
+
+    path = write_config(tmp_path / "conf", "default_model: echo\nproviders:\n  echo: {kind: echo}\n",
+                        "models:\n  - {name: echo, provider: echo, id: echo}\n")  # fmt: skip
+    s = await run_repl(make_chat(path), "/schema n integer" + ENTER + "/exit" + ENTER)
+    assert "unknown schema type 'integer'" in s.text and s.chat.schema is None
+
+
+def test_dash_dash_schema_applies_to_the_repl_s_chat_too(tmp_path):
+    from app.cli.wiring import Invocation, Wiring
+    from tests.support.config_files import write_config
+
+    path = write_config(tmp_path / "conf", "default_model: echo\nproviders:\n  echo: {kind: echo}\n",
+                        "models:\n  - {name: echo, provider: echo, id: echo}\n")  # fmt: skip
+    wiring = Wiring(Invocation(config_path=str(path), schema="name, age int", no_save=True))
+    try:
+        chat, _ = wiring.chat(interactive=True)
+        assert chat.schema is not None and chat.schema["required"] == ["name", "age"]
+    finally:
+        wiring.close()

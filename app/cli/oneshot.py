@@ -55,10 +55,6 @@ def answer_once(wiring: Wiring, prompt: str) -> int:
 
     invocation = wiring.invocation
     chat, _ = _chat(wiring)
-    if invocation.schema:
-        from app.schema import load_schema
-
-        chat.schema = load_schema(invocation.schema)
     chat.runtime.prepare([chat.model])  # the key (and the vault password) before the question is stored
     view: View = show_on_terminal
     if not sys.stdout.isatty():

@@ -228,6 +228,10 @@ class Wiring:
                 raise
         for key, value in invocation.options.items():
             chat.set_option(key, value)
+        if invocation.schema:
+            from app.schema import load_schema
+
+            chat.schema = load_schema(invocation.schema)
         return chat, resumed
 
     def roles(self) -> RoleBook:

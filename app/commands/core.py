@@ -92,6 +92,27 @@ async def system(ctx: CommandContext, argument: str) -> Result:
     return Notice("system prompt set")
 
 
+@COMMANDS.command("schema", help="answer as JSON following a schema: /schema SHORTHAND|FILE; /schema --clear for text",
+                  usage="[SHORTHAND|FILE] [--clear]",
+                  arguments=[("SHORTHAND|FILE", "fields ('name, age int, tags list') or a JSON Schema file"),
+                             (CLEAR, "answer in text again")],
+                  example="/schema verdict, reasons list")  # fmt: skip
+async def schema(ctx: CommandContext, argument: str) -> Result:
+    from app.schema import load_schema
+
+    chat = ctx.chat
+    args = parse_arguments(argument, options=(CLEAR,))
+    if CLEAR in args.options:
+        chat.schema = None
+        return Notice("answers are text again")
+    if args.rest:
+        chat.schema = load_schema(args.rest)
+    if chat.schema is None:
+        return Notice("no schema: answers are text; /schema FIELDS asks for JSON")
+    fields = ", ".join(chat.schema.get("properties") or ()) or "as the schema says"
+    return Notice(f"answers are JSON with the fields: {fields} (checked; /schema --clear for text)")
+
+
 @COMMANDS.command("set", help="set a model option (temperature, max_tokens…); /set KEY alone unsets it",
                   usage="[KEY [VALUE]]", complete=_option_completions,
                   arguments=[("KEY", "an option: " + ", ".join(OPTION_NAMES)), ("VALUE", "read as YAML: 0.2, true, [a, b]")],
