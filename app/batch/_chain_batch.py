@@ -156,7 +156,8 @@ class ChainBatch:
             row = row_of(ident)
             if row in sent:
                 read.append(_checked(engine.parse(row, sent.pop(row), response, error), step))
-        read += [BatchRow(row, ident, "error", "", error="the batch gave no result for it") for row, ident in sent.items()]
+        missing = "the batch gave no result for it"
+        read += [BatchRow(row, ident, "error", "", error=missing) for row, ident in sent.items()]
         mine.update((r.row, r) for r in read)
         done = replace(record, state="done")
         self._store.add_batch_step(self._run.id, done, read)
@@ -207,7 +208,8 @@ class ChainBatch:
         """The row's chain result: the `output:` rule over its steps, or the step that failed; costs summed."""
         mine = [(s.id, results.get(s.id, {}).get(item.row)) for s in self._plan.steps]
         ran = [r for _, r in mine if r is not None]
-        totals = (_total(r.input_tokens for r in ran), _total(r.output_tokens for r in ran), _total(r.cost for r in ran))
+        totals = (_total(r.input_tokens for r in ran), _total(r.output_tokens for r in ran),
+                  _total(r.cost for r in ran))  # fmt: skip
         failed = next(((sid, r) for sid, r in mine if r is not None and r.status == "error"), None)
         if failed is not None:
             error = f"chain '{self._plan.name}' stopped: step '{failed[0]}' failed: {failed[1].error}"
@@ -240,10 +242,11 @@ def _refuse_what_a_batch_cannot_send(runtime: Runtime, plan: ChainPlan) -> None:
     declared = runtime.config.chains.get(plan.name)
     for step in plan.steps:
         spec = declared.steps[step.index] if declared is not None and step.index < len(declared.steps) else None
+        where = f"chain '{plan.name}', step '{step.id}'"
         if spec is not None and spec.tools:
-            raise UsageError(f"chain '{plan.name}', step '{step.id}' uses tools, and a provider batch cannot run tools")
+            raise UsageError(f"{where} uses tools, and a provider batch cannot run tools")
         if spec is not None and spec.attach:
-            raise UsageError(f"chain '{plan.name}', step '{step.id}' attaches files, which a provider batch does not send")
+            raise UsageError(f"{where} attaches files, which a provider batch does not send")
 
 
 def _engine(runtime: Runtime, plan: ChainPlan, step: StepPlan, model: ModelConfig) -> ProviderBatch:

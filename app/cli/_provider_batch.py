@@ -158,7 +158,8 @@ def _advance(wiring: Wiring, store: BatchStore, batch_run: BatchRun) -> ChainPro
     runtime, chain = _chain(wiring, store, batch_run)
     progress: ChainProgress = _run(runtime, chain.advance)
     for step in progress.sent:
-        sent = f"{step.rows} rows submitted to {step.provider} as {step.provider_batch_id}" if step.rows else "no row needs it"
+        sent = (f"{step.rows} rows submitted to {step.provider} as {step.provider_batch_id}" if step.rows
+                else "no row needs it")  # fmt: skip
         print(f"batch #{batch_run.id}: step {step.step}: {sent}", file=sys.stderr)
     return progress
 
