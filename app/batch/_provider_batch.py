@@ -69,7 +69,8 @@ class ProviderBatch:
         UsageError: the model's provider has no batch API orch speaks (echo).
     """
 
-    def __init__(self, runtime: Runtime, model: ModelConfig, system: str | None = None) -> None:
+    def __init__(self, runtime: Runtime, model: ModelConfig, system: str | None = None, *,
+                 options: Mapping[str, Any] | None = None, schema: Mapping[str, Any] | None = None) -> None:  # fmt: skip
         from functools import partial
 
         from app.batch._anthropic_batch import AnthropicBatches
@@ -82,17 +83,22 @@ class ProviderBatch:
             raise UsageError(f"--provider-batch works with OpenAI, Anthropic and Gemini providers; {model.provider} is "
                              f"{config.kind}", "Run it without --provider-batch.")  # fmt: skip
         self._runtime, self._model, self._system = runtime, model, system
+        self._options, self._schema = options, schema
         self._provider: Any = runtime.provider(model)
         key = runtime.keys.get(model.provider, config.key)
         headers = {**self._provider.request_headers(key), **config.headers}
         self.api: BatchApi = apis[config.kind](runtime.client(), str(config.base_url).rstrip("/"), headers,
                                                model.provider)  # fmt: skip
 
-    def _request(self, text: str) -> ChatRequest:
-        return self._runtime.request(self._model, (Message("user", text),), self._system)
+    def _request(self, text: str, system: str | None = None) -> ChatRequest:
+        return self._runtime.request(self._model, (Message("user", text),), system, self._options, schema=self._schema)
 
     def body(self, item: BatchInput) -> dict[str, Any]:
-        body = dict(self._provider.request_body(self._request(item.text)))
+        return self.prompt_body(item.text, self._system)
+
+    def prompt_body(self, prompt: str, system: str | None) -> dict[str, Any]:
+        """The body of one request: `prompt` under `system` (a chain step's, rendered for its row)."""
+        body = dict(self._provider.request_body(self._request(prompt, system)))
         for name in _STREAMING_FIELDS:
             body.pop(name, None)
         return body

@@ -29,7 +29,7 @@ from app._lazy import lazy_names
 from app.store._errors import StoreError, disk_problem
 
 if TYPE_CHECKING:
-    from app.store._batch import BatchMode, BatchRow, BatchRun, BatchStore, InputFingerprint
+    from app.store._batch import BatchMode, BatchRow, BatchRun, BatchStep, BatchStore, InputFingerprint
     from app.store._schema import MIGRATIONS, migrate
     from app.store._store import Store
     from app.store._types import (MATCH_END, MATCH_START, TITLE_WIDTH, BranchInfo, Conversation, SearchHit, Status,
@@ -40,7 +40,7 @@ DB_NAME = "history.db"
 # The REPL asks where history goes (and whether it can be written) before its prompt, and opens the
 # store only when the first message is written: the rest is imported when first named.
 _LAZY = {
-    **dict.fromkeys(("BatchMode", "BatchRow", "BatchRun", "BatchStore", "InputFingerprint"), "_batch"),
+    **dict.fromkeys(("BatchMode", "BatchRow", "BatchRun", "BatchStep", "BatchStore", "InputFingerprint"), "_batch"),
     "MIGRATIONS": "_schema", "migrate": "_schema", "Store": "_store",
     **dict.fromkeys(("MATCH_END", "MATCH_START", "TITLE_WIDTH", "BranchInfo", "Conversation", "SearchHit", "Status",
                      "StoredMessage", "UsageTotals", "fts_query", "shorten"), "_types"),
@@ -58,6 +58,7 @@ __all__ = [
     "BatchMode",
     "BatchRow",
     "BatchRun",
+    "BatchStep",
     "BatchStore",
     "BranchInfo",
     "Conversation",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -88,6 +88,22 @@ class BatchRow:
         }  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class BatchStep:
+    """One step of a chain run through provider batches: its batch, and how far it is.
+
+    Attributes:
+        state: `submitted` (its batch is out), `done` (its results are read) or `none` (no row needed it).
+        rows: how many requests its batch holds.
+    """
+
+    step: str
+    provider: str | None
+    provider_batch_id: str | None
+    state: str
+    rows: int
+
+
 class BatchStore(StoreBase):
     """Batch runs and rows in the history file at `path` (see `Store` for the arguments)."""
 
@@ -128,7 +144,9 @@ class BatchStore(StoreBase):
                 row = db.execute("SELECT * FROM batch_runs WHERE id = ?", (int(text),)).fetchone()
             if row is None:
                 row = db.execute(
-                    "SELECT * FROM batch_runs WHERE provider_batch_id = ? ORDER BY id DESC LIMIT 1", (text,)
+                    "SELECT * FROM batch_runs WHERE provider_batch_id = ? OR id IN"
+                    " (SELECT run_id FROM batch_steps WHERE provider_batch_id = ?) ORDER BY id DESC LIMIT 1",
+                    (text, text),
                 ).fetchone()
         if row is None:
             raise UsageError(f"no batch run {text!r}", "The id is the one `orch batch` printed when it started.")
@@ -150,13 +168,41 @@ class BatchStore(StoreBase):
 
     def add_batch_row(self, run_id: int, row: BatchRow) -> None:
         """Keep one finished row (a second result for the same row replaces the first)."""
+        self.add_batch_rows(run_id, (row,))
+
+    def add_batch_rows(self, run_id: int, rows: Iterable[BatchRow]) -> None:
+        """Keep finished rows, in one transaction."""
+        with self._write() as db:
+            _insert_rows(db, "batch_rows", (run_id,), rows)
+
+    def add_batch_step(self, run_id: int, step: BatchStep, rows: Iterable[BatchRow] = ()) -> None:
+        """Record a chain step's batch or its new state, with the step's rows known by then, in one transaction."""
         with self._write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO batch_rows (run_id, row, id, status, output, input_tokens, output_tokens,"
-                " cost, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, row.row, row.id, row.status, row.output, row.input_tokens, row.output_tokens, row.cost,
-                 row.error),
-            )  # fmt: skip
+                "INSERT OR REPLACE INTO batch_steps (run_id, step, provider, provider_batch_id, state, rows, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run_id, step.step, step.provider, step.provider_batch_id, step.state, step.rows, self._now()),
+            )
+            _insert_rows(db, "batch_step_rows", (run_id, step.step), rows)
+
+    def batch_steps(self, run_id: int) -> dict[str, BatchStep]:
+        """The recorded steps of a chain run through provider batches, by step id."""
+        with self._read() as db:
+            found = db.execute(
+                "SELECT step, provider, provider_batch_id, state, rows FROM batch_steps WHERE run_id = ?", (run_id,)
+            ).fetchall()
+        return {r["step"]: BatchStep(*r) for r in found}
+
+    def batch_step_rows(self, run_id: int) -> dict[str, dict[int, BatchRow]]:
+        """Each step's row results so far, by step id and then row position."""
+        steps: dict[str, dict[int, BatchRow]] = {}
+        with self._read() as db:
+            for r in db.execute(
+                "SELECT step, row, id, status, output, input_tokens, output_tokens, cost, error FROM batch_step_rows"
+                " WHERE run_id = ? ORDER BY row", (run_id,),
+            ):  # fmt: skip
+                steps.setdefault(r["step"], {})[r["row"]] = BatchRow(*tuple(r)[1:])
+        return steps
 
     def done_batch_rows(self, run_id: int, *, with_failed: bool = True) -> set[int]:
         """The positions of the rows of `run_id` that have a result (without the error rows if not `with_failed`)."""
@@ -196,6 +242,16 @@ class BatchStore(StoreBase):
                 (run_id,),
             ).fetchone()
         return done, failures, cost
+
+
+def _insert_rows(db: sqlite3.Connection, table: str, key: tuple[Any, ...], rows: Iterable[BatchRow]) -> None:
+    """`rows` into `batch_rows` (`key` the run id) or `batch_step_rows` (`key` the run id and step)."""
+    columns = ("run_id", "step")[: len(key)] + ("row", "id", "status", "output", "input_tokens", "output_tokens",
+                                                 "cost", "error")  # fmt: skip
+    db.executemany(
+        f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        ((*key, r.row, r.id, r.status, r.output, r.input_tokens, r.output_tokens, r.cost, r.error) for r in rows),
+    )
 
 
 _PAGE = 5000

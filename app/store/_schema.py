@@ -138,6 +138,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             error TEXT,
             PRIMARY KEY (run_id, row)) WITHOUT ROWID""",
     ),
+    (
+        # A chain run through provider batches: one provider batch per step (`state` submitted,
+        # then done once its results are read; `none` when no row needed it), and each row's
+        # result at each step, which the next level's prompts are rendered from.
+        """CREATE TABLE batch_steps (
+            run_id INTEGER NOT NULL REFERENCES batch_runs(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            provider TEXT,
+            provider_batch_id TEXT,
+            state TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (run_id, step)) WITHOUT ROWID""",
+        "CREATE INDEX batch_steps_by_provider_id ON batch_steps(provider_batch_id)",
+        """CREATE TABLE batch_step_rows (
+            run_id INTEGER NOT NULL REFERENCES batch_runs(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            row INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            output TEXT NOT NULL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            cost REAL,
+            error TEXT,
+            PRIMARY KEY (run_id, step, row)) WITHOUT ROWID""",
+    ),
 )
 
 

@@ -30,4 +30,5 @@ def test_the_package_exports_what_it_did():
         "SearchHit", "Status", "Store", "StoredMessage", "UsageTotals", "fts_query", "migrate", "shorten",
         "StoreError", "disk_problem",  # added: why the store cannot be used
         "BatchMode", "BatchRow", "BatchRun", "BatchStore", "InputFingerprint",  # added: orch batch's runs
+        "BatchStep",  # added: a chain's steps through provider batches
     }  # fmt: skip

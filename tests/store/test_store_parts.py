@@ -80,7 +80,7 @@ def test_a_version_4_database_is_migrated_and_its_messages_have_no_parts(tmp_pat
                 " (2, 1, 1, 'assistant', 'an old answer', ?, 'stop')", (T0, T0))  # fmt: skip
     raw.close()
     with Store(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 6  # parts (5), batch runs (6)
+        assert store.schema_version == len(MIGRATIONS) == 7  # parts (5), batch runs (6), batch steps (7)
         old = store.branch(1)
         assert [(m.content, m.parts) for m in old] == [("an old question", ()), ("an old answer", ())]
         added = store.add_message(1, "user", "new", 2, parts=(Part("file", "x", name="x.txt"), Part("text", "new")))
