@@ -333,3 +333,18 @@ def test_problems_are_listed_in_file_and_line_order(tmp_path):
     positions = [(p.split(":")[0], int(p.split(":")[1])) for p in problems]
     assert positions == sorted(positions)
     assert [line for _, line in positions] == [1, 2, 3, 2]
+
+
+def test_a_section_is_read_only_once_made():
+    import dataclasses
+
+    from app.config import Config
+
+    made = ModelOptions(temperature=0.5)
+    checked = Config.model_validate({"network": {"timeout_s": 30}})
+    for section, name in ((made, "temperature"), (checked.network, "timeout_s"), (checked, "default_model")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(section, name, 1)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(section, name)
+    assert dataclasses.replace(made, temperature=0.7).temperature == 0.7 and made.temperature == 0.5

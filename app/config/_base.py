@@ -1,4 +1,4 @@
-"""What every section of the schema is: a frozen dataclass that pydantic validates.
+"""What every section of the schema is: a read-only dataclass that pydantic validates.
 
 The sections are plain dataclasses so that a configuration already checked
 (`_snapshot`) comes back without importing pydantic. Their annotations are
@@ -8,6 +8,7 @@ module then supplies the names they take from pydantic (`Field`, validators).
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from functools import cache
 from typing import Any, TypeVar
 
@@ -15,9 +16,22 @@ _S = TypeVar("_S", bound="Section")
 
 
 class Section:
-    """A part of the schema; unknown keys are refused."""
+    """A part of the schema; unknown keys are refused, and a section is read-only once made.
+
+    The sections are plain (not `frozen=True`) dataclasses made read-only here: a frozen
+    dataclass costs twice the start-up time to define, and every start defines them all.
+    Each field may be set once (by `__init__`); setting it again, or deleting it, is refused.
+    """
 
     __pydantic_config__ = {"extra": "forbid"}  # a pydantic ConfigDict, read by pydantic only
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}: a configuration section is read-only")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}: a configuration section is read-only")
 
     @classmethod
     def model_validate(cls: type[_S], data: Any) -> _S:
