@@ -348,3 +348,14 @@ def test_a_section_is_read_only_once_made():
         with pytest.raises(dataclasses.FrozenInstanceError):
             delattr(section, name)
     assert dataclasses.replace(made, temperature=0.7).temperature == 0.7 and made.temperature == 0.5
+
+
+def test_sections_are_equal_by_value_and_show_their_fields():
+    from app.config import ModelConfig
+
+    a = ModelConfig(name="a", provider="p", id="x", options=ModelOptions(temperature=0.2))
+    assert a == ModelConfig(name="a", provider="p", id="x", options=ModelOptions(temperature=0.2))
+    assert a != ModelConfig(name="a", provider="p", id="y") and a != "a"
+    assert repr(a).startswith("ModelConfig(name='a', provider='p', id='x', aliases=[], options=ModelOptions(temperature=0.2")
+    with pytest.raises(TypeError):
+        hash(a)

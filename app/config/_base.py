@@ -8,7 +8,7 @@ module then supplies the names they take from pydantic (`Field`, validators).
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, fields
 from functools import cache
 from typing import Any, TypeVar
 
@@ -32,6 +32,20 @@ class Section:
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}: a configuration section is read-only")
+
+    # The same two methods for every section, rather than a pair generated (and compiled) for each
+    # one at start-up: the sections are declared `@dataclass(kw_only=True, repr=False, eq=False)`.
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(self))  # type: ignore[arg-type]
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value and not frozen: not hashable
 
     @classmethod
     def model_validate(cls: type[_S], data: Any) -> _S:

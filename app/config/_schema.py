@@ -53,7 +53,7 @@ def pydantic_names() -> dict[str, Any]:
     }
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class KeySpec(Section):
     """Where a provider's key is found: the vault first, then the env var."""
 
@@ -61,7 +61,7 @@ class KeySpec(Section):
     env: str | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class RateLimit(Section):
     """What a provider allows per minute: requests and tokens (`orch batch` keeps within it)."""
 
@@ -69,7 +69,7 @@ class RateLimit(Section):
     tpm: Annotated[int | None, Field(gt=0)] = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class _HttpProvider(Section):
     base_url: HttpUrl
     key: KeySpec | None = None
@@ -77,31 +77,31 @@ class _HttpProvider(Section):
     rate_limit: RateLimit | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class OpenAIProviderConfig(_HttpProvider):
     kind: Literal["openai"]
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class AnthropicProviderConfig(_HttpProvider):
     kind: Literal["anthropic"]
     base_url: HttpUrl = "https://api.anthropic.com"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class GeminiProviderConfig(_HttpProvider):
     kind: Literal["gemini"]
     base_url: HttpUrl = "https://generativelanguage.googleapis.com"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class EchoProviderConfig(Section):
     kind: Literal["echo"]
     delay_s: Annotated[float, Field(ge=0)] = 0.0
     key: None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class ModelOptions(Section):
     """Sampling options a model may be given; `/set` and `-o` are checked against these."""
 
@@ -127,7 +127,7 @@ class ModelOptions(Section):
         return {f.name: value for f in fields(self) if (value := getattr(self, f.name)) is not None}
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class Pricing(Section):
     """USD per million tokens; `cache_read`/`cache_write` for input read from or written to a prompt cache."""
 
@@ -137,7 +137,7 @@ class Pricing(Section):
     cache_write: Annotated[float | None, Field(ge=0)] = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class ModelConfig(Section):
     name: str
     provider: str
@@ -162,7 +162,7 @@ class ModelConfig(Section):
         return f"${self.pricing.input:g} / ${self.pricing.output:g}" if self.pricing else ""
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class NetworkConfig(Section):
     timeout_s: Annotated[float, Field(gt=0)] = 120
     connect_timeout_s: Annotated[float, Field(gt=0)] = 10
@@ -171,20 +171,20 @@ class NetworkConfig(Section):
     max_answer_mb: Annotated[float, Field(gt=0)] = 16
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class VaultConfig(Section):
     path: str | None = None
     idle_lock_minutes: Annotated[float, Field(ge=0)] = 30
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class UIConfig(Section):
     markdown: bool = True
     code_theme: str = "monokai"
     vi_mode: bool = False
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class WhenConfig(Section):
     """A condition on an earlier step's output; exactly one test is given.
 
@@ -200,7 +200,7 @@ class WhenConfig(Section):
     matches: str | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class StepConfig(Section):
     """One step: a prompt template sent to a model.
 
@@ -219,7 +219,7 @@ class StepConfig(Section):
     attach: Annotated[list[str], BeforeValidator(_one_item_list)] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class ChainConfig(Section):
     """A chain of steps.
 
@@ -236,7 +236,7 @@ class ChainConfig(Section):
     output: str | list[str] | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class BudgetConfig(Section):
     """USD limits: for the whole session, and for one answer (a chain: for the whole run)."""
 
@@ -244,7 +244,7 @@ class BudgetConfig(Section):
     answer_usd: Annotated[float | None, Field(gt=0)] = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class RoleConfig(Section):
     """A role given in config.yaml: a system prompt (`prompt`, Jinja2 with `{{ input }}`) with its settings."""
 
@@ -255,7 +255,7 @@ class RoleConfig(Section):
     tools: list[str] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class Config(Section):
     default_model: str = "echo"
     system_prompt: str | None = None
@@ -288,7 +288,7 @@ class Config(Section):
         raise UsageError(f"unknown model '{name}'", hint)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class Models(Section):
     models: list[ModelConfig] = field(default_factory=list)
 

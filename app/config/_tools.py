@@ -56,7 +56,7 @@ def pydantic_names() -> dict[str, Any]:
     }
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class McpServerConfig(Section):
     """One MCP server: started as a program (`command:`) or reached over streamable HTTP (`url:`).
 
@@ -84,7 +84,7 @@ class McpServerConfig(Section):
         return "stdio" if self.command is not None else "http"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, repr=False, eq=False)
 class ToolsConfig(Section):
     """Which tools models may call, which never ask first, and the tool loop's limits.
 
