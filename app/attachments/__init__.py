@@ -14,13 +14,21 @@ pathspec, trafilatura and httpx are imported when first needed. Nothing here pri
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from app.attachments._clipboard import clipboard_part
-from app.attachments._collect import collect
+from app._lazy import lazy_names
 from app.attachments._estimate import CHARS_PER_TOKEN, IMAGE_TOKENS, check_sendable, estimate_tokens
 from app.attachments._labels import part_label, part_size, parts_text
 from app.attachments._limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, Limits, human_size
 from app.types import Part
+
+if TYPE_CHECKING:
+    from app.attachments._clipboard import clipboard_part
+    from app.attachments._collect import collect
+
+# Every question is checked here (`check_sendable`); reading files, folders and pages is
+# imported when something is attached.
+__getattr__ = lazy_names(__name__, globals(), {"collect": "_collect", "clipboard_part": "_clipboard"})
 
 
 def describe(parts: Sequence[Part], show: Callable[[str], str] = str) -> str:
