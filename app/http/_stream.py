@@ -46,10 +46,12 @@ class _DeadlineStream(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         chunks = self._inner.__aiter__()
         self._task, self._cancelling = asyncio.current_task(), -1
-        timer = asyncio.get_running_loop().call_at(self._deadline.at, self._expire)
+        loop = asyncio.get_running_loop()
+        at, now = self._deadline.at, loop.time
+        timer = loop.call_at(at, self._expire)
         try:
             while True:
-                if self._deadline.remaining() <= 0:
+                if now() >= at:
                     raise TimeoutError
                 self._reading = True
                 try:
@@ -62,7 +64,7 @@ class _DeadlineStream(httpx.AsyncByteStream):
                     self._reading = False
                 if chunk is None:
                     return
-                if self._deadline.remaining() <= 0:
+                if now() >= at:
                     raise TimeoutError
                 yield chunk
         finally:

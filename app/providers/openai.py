@@ -92,7 +92,10 @@ class ChatParser(AnswerParser):
             raise errors.StreamError(f"{self._endpoint.provider} sent a chunk that is not a JSON object")
         if chunk.get("error"):
             raise in_band_error(self._endpoint, chunk)
-        self._take_usage(chunk.get("usage"))
+        # Once per token: the fields a chunk usually lacks are tested before anything is called.
+        usage = chunk.get("usage")
+        if usage is not None:
+            self._take_usage(usage)
         events: list[Event] = []
         choices = chunk.get("choices")
         for choice in choices if isinstance(choices, list) else ():
@@ -104,16 +107,20 @@ class ChatParser(AnswerParser):
             thought = part.get("reasoning_content") or part.get("reasoning")
             if isinstance(thought, str) and thought:
                 events.append(ThinkingDelta(thought))
-            text = _content_text(part.get("content"))
+            content = part.get("content")
+            text = content if type(content) is str else _content_text(content)
             if text:
                 events.append(TextDelta(text))
             refusal = part.get("refusal")
             if isinstance(refusal, str) and refusal:
                 self._refused = True
                 events.append(TextDelta(refusal))
-            self._calls.add(part.get("tool_calls"))
-            self._take_finish(choice.get("finish_reason"))
-            if choice.get("finish_reason"):
+            calls = part.get("tool_calls")
+            if calls is not None:
+                self._calls.add(calls)
+            finish = choice.get("finish_reason")
+            if finish:
+                self._take_finish(finish)
                 events += self._calls.done()
         return events
 

@@ -168,6 +168,7 @@ class Turn:
         else:
             stream = attempt(self.model)
         self._chars = 0
+        budgeted = self._runtime.budget.limited  # the limits do not change while an answer streams
         try:
             async for event in stream:
                 if isinstance(event, Fallback):
@@ -179,7 +180,7 @@ class Turn:
                     if isinstance(event, TextDelta | ThinkingDelta):
                         self._chars += len(event.text)
                 yield event
-                if self._over_budget():
+                if budgeted and self._over_budget():
                     return
         finally:
             self._transcript.end_round()
