@@ -16,22 +16,24 @@ from app.config._peek import peek_default_model
 if TYPE_CHECKING:
     from app.config._check import CheckResult, check
     from app.config._load import load
-    from app.config._schema import (AnthropicProviderConfig, BudgetConfig, ChainConfig, Config, EchoProviderConfig,
+    from app.config._chains import ChainConfig, StepConfig, WhenConfig
+    from app.config._schema import (AnthropicProviderConfig, BudgetConfig, Config, EchoProviderConfig,
                                     GeminiProviderConfig, KeySpec, ModelConfig, ModelOptions, Models, NetworkConfig,
                                     OpenAIProviderConfig, Pricing, ProviderConfig, RateLimit, RoleConfig, Sources,
-                                    StepConfig, UIConfig, VaultConfig, WhenConfig)  # fmt: skip
+                                    UIConfig, VaultConfig)  # fmt: skip
     from app.config._yaml import MAX_NODES, line_for, load_with_lines
 
-# Where the files are is answered at once; the schema (pydantic) and the YAML reader are
+# Where the files are is answered at once; the schema and the YAML reader are
 # imported when first named, so that the REPL's prompt does not wait for them.
 _LAZY = {
     **dict.fromkeys(("CheckResult", "check"), "_check"),
     "load": "_load",
     **dict.fromkeys(("MAX_NODES", "line_for", "load_with_lines"), "_yaml"),
-    **dict.fromkeys(("AnthropicProviderConfig", "BudgetConfig", "ChainConfig", "Config", "EchoProviderConfig",
+    **dict.fromkeys(("ChainConfig", "StepConfig", "WhenConfig"), "_chains"),
+    **dict.fromkeys(("AnthropicProviderConfig", "BudgetConfig", "Config", "EchoProviderConfig",
                      "GeminiProviderConfig", "KeySpec", "ModelConfig", "ModelOptions", "Models", "NetworkConfig",
                      "OpenAIProviderConfig", "Pricing", "ProviderConfig", "RateLimit", "RoleConfig", "Sources",
-                     "StepConfig", "UIConfig", "VaultConfig", "WhenConfig"), "_schema"),
+                     "UIConfig", "VaultConfig"), "_schema"),
 }  # fmt: skip
 
 

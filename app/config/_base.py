@@ -68,10 +68,15 @@ def adapter(cls: type) -> Any:
 
 @cache
 def _bind_pydantic_names() -> None:
-    from app.config import _schema, _tools
+    from app.config import _chains, _schema, _tools
 
-    for module in (_tools, _schema):
+    for module in (_tools, _chains, _schema):
         vars(module).update(module.pydantic_names())
+
+
+def one_item_list(value: Any) -> Any:
+    """A lone string where a list of strings is expected (`-o stop=END`) is a list of one."""
+    return [value] if isinstance(value, str) else value
 
 
 def unknown_key(error_type: str) -> bool:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from app.config._base import Section
+from app.config._base import Section, one_item_list
+from app.config._chains import ChainConfig
 from app.config._tools import McpServerConfig, ToolsConfig
 from app.errors import UsageError
 
@@ -28,11 +29,6 @@ def _http_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("base_url must be an http:// or https:// URL, such as https://api.openai.com/v1")
     return value
-
-
-def _one_item_list(value: Any) -> Any:
-    """A lone string where a list of strings is expected (`-o stop=END`) is a list of one."""
-    return [value] if isinstance(value, str) else value
 
 
 def pydantic_names() -> dict[str, Any]:
@@ -110,7 +106,7 @@ class ModelOptions(Section):
     top_p: Annotated[float | None, Field(ge=0, le=1)] = None
     top_k: Annotated[int | None, Field(gt=0)] = None
     seed: int | None = None
-    stop: Annotated[list[str] | None, BeforeValidator(_one_item_list)] = None
+    stop: Annotated[list[str] | None, BeforeValidator(one_item_list)] = None
     presence_penalty: Annotated[float | None, Field(ge=-2, le=2)] = None
     frequency_penalty: Annotated[float | None, Field(ge=-2, le=2)] = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
@@ -182,58 +178,6 @@ class UIConfig(Section):
     markdown: bool = True
     code_theme: str = "monokai"
     vi_mode: bool = False
-
-
-@dataclass(kw_only=True, repr=False, eq=False)
-class WhenConfig(Section):
-    """A condition on an earlier step's output; exactly one test is given.
-
-    `contains` / `not_contains` look for a substring, `equals` compares the
-    output stripped of surrounding whitespace, `matches` is a regular
-    expression searched for (`re.search`; `(?i)` makes it ignore case).
-    """
-
-    step: str
-    contains: str | None = None
-    not_contains: str | None = None
-    equals: str | None = None
-    matches: str | None = None
-
-
-@dataclass(kw_only=True, repr=False, eq=False)
-class StepConfig(Section):
-    """One step: a prompt template sent to a model.
-
-    `needs` unset means "the step before"; `needs: []` means "at once".
-    """
-
-    id: str
-    prompt: str
-    model: str | None = None
-    system: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    needs: list[str] | None = None
-    when: WhenConfig | None = None
-    tools: list[str] = field(default_factory=list)
-    schema_: Annotated[str | dict[str, Any] | None, Field(alias="schema")] = None
-    attach: Annotated[list[str], BeforeValidator(_one_item_list)] = field(default_factory=list)
-
-
-@dataclass(kw_only=True, repr=False, eq=False)
-class ChainConfig(Section):
-    """A chain of steps.
-
-    `variables` declares the `KEY=VALUE` pairs a run may be given, each with
-    its default (null: the run must give it). `output` names the step whose
-    output is the chain's (default: the last step), or a list of steps of
-    which the first non-empty output is the chain's (branches of which only
-    one runs, or a step and its fallback).
-    """
-
-    description: str | None = None
-    variables: dict[str, str | None] = field(default_factory=dict)
-    steps: Annotated[list[StepConfig], Field(min_length=1)]
-    output: str | list[str] | None = None
 
 
 @dataclass(kw_only=True, repr=False, eq=False)

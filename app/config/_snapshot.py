@@ -24,12 +24,12 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from app.config import _base, _schema, _tools
+from app.config import _base, _chains, _schema, _tools
 from app.config._schema import Config, Sources
 
 FILE = "config.snapshot"
-_SECTION_MODULES = {_schema.__name__: _schema, _tools.__name__: _tools}
-_SCHEMA_FILES = tuple(Path(m.__file__) for m in (_base, _schema, _tools))
+_SECTION_MODULES = {m.__name__: m for m in (_schema, _tools, _chains)}
+_SCHEMA_FILES = tuple(Path(m.__file__) for m in (_base, _schema, _tools, _chains))
 
 
 def read(home: Path, config_path: Path) -> tuple[Config, Sources] | None:
