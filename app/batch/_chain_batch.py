@@ -17,11 +17,12 @@ last level is read, each row's chain output (the `output:` rule) goes to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.chains import known_sum
 from app.errors import OrchError, UsageError
 from app.store import BatchRow, BatchStep
 
@@ -208,15 +209,13 @@ class ChainBatch:
         """The row's chain result: the `output:` rule over its steps, or the step that failed; costs summed."""
         mine = [(s.id, results.get(s.id, {}).get(item.row)) for s in self._plan.steps]
         ran = [r for _, r in mine if r is not None]
-        totals = (_total(r.input_tokens for r in ran), _total(r.output_tokens for r in ran),
-                  _total(r.cost for r in ran))  # fmt: skip
+        totals = (known_sum(r.input_tokens for r in ran), known_sum(r.output_tokens for r in ran),
+                  known_sum(r.cost for r in ran))  # fmt: skip
         failed = next(((sid, r) for sid, r in mine if r is not None and r.status == "error"), None)
         if failed is not None:
             error = f"chain '{self._plan.name}' stopped: step '{failed[0]}' failed: {failed[1].error}"
             return BatchRow(item.row, item.id, "error", "", *totals, error=error)
-        outputs = [r.output if (r := results.get(sid, {}).get(item.row)) else "" for sid in self._plan.output]
-        # A list names alternatives (branches of which one runs, or a fallback): the first non-empty wins.
-        output = next((o for o in outputs if o.strip()), outputs[0] if outputs else "")
+        output = self._plan.chosen_output({sid: r.output for sid, r in mine if r is not None})
         return BatchRow(item.row, item.id, "complete", output, *totals)
 
 
@@ -231,11 +230,6 @@ def _checked(result: BatchRow, step: StepPlan) -> BatchRow:
     except OrchError as exc:
         return replace(result, status="error", error=exc.message)
     return result
-
-
-def _total(values: Iterable[Any]) -> Any:
-    known = [v for v in values if v is not None]
-    return sum(known) if known else None
 
 
 def _refuse_what_a_batch_cannot_send(runtime: Runtime, plan: ChainPlan) -> None:

@@ -13,7 +13,7 @@ tells and leaves), `dry_run`. Nothing here prints.
 from app.chains.check import build_plan, check_chains, format_problems, plan_chain
 from app.chains.dry_run import DryStep, describe_dry_run, dry_run
 from app.chains.events import (ChainEvent, ChainRun, Listener, StepCancelled, StepDone, StepFailed, StepResult,
-                               StepRetry, StepSkipped, StepStarted, StepText)  # fmt: skip
+                               StepRetry, StepSkipped, StepStarted, StepText, known_sum)  # fmt: skip
 from app.chains.plan import ChainPlan, Condition, Problem, StepPlan
 from app.chains.run import StepFailedError, run_chain
 
@@ -40,6 +40,7 @@ __all__ = [
     "describe_dry_run",
     "dry_run",
     "format_problems",
+    "known_sum",
     "plan_chain",
     "run_chain",
 ]

@@ -8,8 +8,9 @@ then exactly one of `StepDone`, `StepSkipped`, `StepFailed` or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.types import AnswerRecord, Retry
 
@@ -56,21 +57,21 @@ class ChainRun:
 
     @property
     def input_tokens(self) -> int | None:
-        return _total([r.input_tokens for r in self.records])
+        return known_sum([r.input_tokens for r in self.records])
 
     @property
     def output_tokens(self) -> int | None:
-        return _total([r.output_tokens for r in self.records])
+        return known_sum([r.output_tokens for r in self.records])
 
     @property
     def cost(self) -> float | None:
         """Total cost, or None when a step that used tokens had no price."""
         if any(r.cost is None and r.counted for r in self.records):
             return None
-        return _total([r.cost for r in self.records])
+        return known_sum([r.cost for r in self.records])
 
 
-def _total(values: list) -> int | float | None:
+def known_sum(values: Iterable[Any]) -> Any:
     """The sum of the known values; None when none is known."""
     known = [v for v in values if v is not None]
     return sum(known) if known else None

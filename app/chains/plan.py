@@ -105,6 +105,15 @@ class ChainPlan:
         """Every model the chain talks to, once each; `default` for the steps that name none."""
         return list({m.name: m for m in (s.model or default for s in self.steps)}.values())
 
+    def chosen_output(self, outputs: Mapping[str, str]) -> str:
+        """The chain's output from its steps' `outputs` (a step missing from them said nothing).
+
+        A list under `output:` names alternatives (branches of which one runs, or a fallback):
+        the first non-empty one wins.
+        """
+        said = [outputs.get(sid, "") for sid in self.output]
+        return next((o for o in said if o.strip()), said[0] if said else "")
+
     def waves(self) -> list[list[StepPlan]]:
         """The steps by level: each wave can start once the waves before it are done."""
         depth = max(s.level for s in self.steps)

@@ -206,7 +206,5 @@ async def run_chain(
         raise StepFailedError(first.step, run, first.cause) from first.cause
     finally:
         run.seconds = time.monotonic() - started
-    outputs = [run.results[sid].output for sid in plan.output]
-    # A list names alternatives (branches of which one runs, or a fallback): the first non-empty wins.
-    run.output = next((o for o in outputs if o.strip()), outputs[0] if outputs else "")
+    run.output = plan.chosen_output({sid: result.output for sid, result in run.results.items()})
     return run
